@@ -1,0 +1,33 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'jest.config.js'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Workflow code is replayed deterministically in a sandbox: no Node built-ins, no I/O.
+    files: ['src/workflows/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['fs', 'fs/*', 'node:*', 'net', 'http', 'https', 'crypto', 'process', 'child_process', 'os', 'path'],
+              message: 'Workflows must stay deterministic: do I/O in activities.',
+            },
+            { group: ['../activities', '../activities/*'], allowTypeImports: true, message: 'Import activity types only.' },
+          ],
+        },
+      ],
+    },
+  },
+);
