@@ -4,7 +4,7 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
   // Several Temporal native runtimes in one process can end in "ShutdownError: Core is shut down"
   // (sdk-typescript#614): each test file gets its own worker process and tests run one file at a time.
   maxWorkers: 1,

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The main job, on a fresh machine: installs what is missing, brings the stack up (or uses the running one),
+# and runs the product. Stop with Ctrl-C; `npm run stack -- down` stops the servers too.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "[demo] installing npm packages (npm ci)"
+  npm ci --no-audit --no-fund
+fi
+bash scripts/stack.sh up
+exec npx --no-install tsx src/demo/main.ts "$@"
