@@ -5,8 +5,10 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "[demo] installing npm packages (npm ci)"
-  npm ci --no-audit --no-fund
+  echo "[demo] installing npm packages"
+  # Not `npm ci`: the lock file lacks the optional native packages of other platforms (macOS, Windows builds of
+  # @swc/core) when it was written on a machine whose registry serves Linux ones only, and npm ci refuses that.
+  npm install --no-audit --no-fund
 fi
 bash scripts/stack.sh up
 exec npx --no-install tsx src/demo/main.ts "$@"

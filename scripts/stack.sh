@@ -97,7 +97,7 @@ cmd_install() {
   install_test_server_wrapper
   if [ ! -d "$ROOT/node_modules/kafkajs" ]; then
     log "installing npm packages"
-    (cd "$ROOT" && npm ci --no-audit --no-fund)
+    (cd "$ROOT" && npm install --no-audit --no-fund)
   fi
 }
 
