@@ -1,0 +1,103 @@
+import type { EmTweet, EmUser } from './model';
+
+/** The `tweet.fields`, `user.fields` and `expansions` a request asked for. */
+export interface FieldSelection {
+  tweetFields: Set<string>;
+  userFields: Set<string>;
+  expansions: Set<string>;
+}
+
+function list(value: string | null): Set<string> {
+  return new Set((value ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+}
+
+/** Reads the field parameters of a v2 request. */
+export function readFieldSelection(query: URLSearchParams): FieldSelection {
+  return {
+    tweetFields: list(query.get('tweet.fields')),
+    userFields: list(query.get('user.fields')),
+    expansions: list(query.get('expansions')),
+  };
+}
+
+/** A v2 tweet object with the default fields plus the requested ones. */
+export function renderTweet(tweet: EmTweet, fields: Set<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: tweet.id, text: tweet.text, edit_history_tweet_ids: [tweet.id] };
+  if (fields.has('author_id')) out.author_id = tweet.authorId;
+  if (fields.has('created_at')) out.created_at = tweet.createdAt;
+  if (fields.has('public_metrics')) {
+    out.public_metrics = {
+      retweet_count: tweet.retweetCount,
+      reply_count: 0,
+      like_count: 0,
+      quote_count: 0,
+      bookmark_count: 0,
+      impression_count: 0,
+    };
+  }
+  if (fields.has('referenced_tweets') && tweet.retweetedId) out.referenced_tweets = [{ type: 'retweeted', id: tweet.retweetedId }];
+  return out;
+}
+
+/** A v2 user object with the default fields (id, name, username) plus the requested ones. */
+export function renderUser(user: EmUser, fields: Set<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = { id: user.id, name: user.name, username: user.username };
+  if (fields.has('created_at')) out.created_at = user.createdAt;
+  if (fields.has('protected')) out.protected = false;
+  if (fields.has('verified')) out.verified = false;
+  if (fields.has('description')) out.description = '';
+  return out;
+}
+
+/** `includes` for the given primary tweets, following the requested expansions. */
+export function renderIncludes(
+  primary: EmTweet[],
+  selection: FieldSelection,
+  tweets: Map<string, EmTweet>,
+  users: Map<string, EmUser>,
+): Record<string, unknown> | undefined {
+  const userIds = new Set<string>();
+  const included = new Map<string, EmTweet>();
+  for (const tweet of primary) {
+    if (selection.expansions.has('author_id')) userIds.add(tweet.authorId);
+    const referenced = tweet.retweetedId ? tweets.get(tweet.retweetedId) : undefined;
+    // A deleted original is left out of includes, as X does.
+    if (referenced && referenced.deletedAtMinute === undefined && selection.expansions.has('referenced_tweets.id')) {
+      included.set(referenced.id, referenced);
+      if (selection.expansions.has('referenced_tweets.id.author_id')) userIds.add(referenced.authorId);
+    }
+  }
+  const includes: Record<string, unknown> = {};
+  const userObjects = [...userIds].flatMap((id) => (users.has(id) ? [renderUser(users.get(id) as EmUser, selection.userFields)] : []));
+  if (userObjects.length) includes.users = userObjects;
+  if (included.size) includes.tweets = [...included.values()].map((t) => renderTweet(t, selection.tweetFields));
+  return Object.keys(includes).length ? includes : undefined;
+}
+
+/** X's entry in `errors` for an id it cannot return. */
+export function notFoundError(resource: 'tweet' | 'user', id: string): Record<string, unknown> {
+  return {
+    value: id,
+    detail: `Could not find ${resource} with ids: [${id}].`,
+    title: 'Not Found Error',
+    resource_type: resource,
+    parameter: 'ids',
+    resource_id: id,
+    type: 'https://api.twitter.com/2/problems/resource-not-found',
+  };
+}
+
+/** X's 400 body for a bad query parameter. */
+export function invalidRequest(parameter: string, value: string, message: string): Record<string, unknown> {
+  return {
+    errors: [{ parameters: { [parameter]: [value] }, message }],
+    title: 'Invalid Request',
+    detail: 'One or more parameters to your request was invalid.',
+    type: 'https://api.twitter.com/2/problems/invalid-request',
+  };
+}
+
+/** The plain problem body X sends with 401, 429 and 503. */
+export function problem(status: number, title: string): Record<string, unknown> {
+  return { title, detail: title, type: 'about:blank', status };
+}
