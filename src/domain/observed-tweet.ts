@@ -42,7 +42,7 @@ export function validateObservedTweet(input: unknown): Validation<ObservedTweet>
   }
   const tweet: ObservedTweet = { id: raw.id, authorId: raw.authorId };
   if (raw.authorUsername !== undefined) tweet.authorUsername = raw.authorUsername as string;
-  if (raw.createdAt !== undefined) tweet.createdAt = raw.createdAt as string;
+  if (raw.createdAt !== undefined) tweet.createdAt = raw.createdAt;
   if (raw.retweetedOf !== undefined) {
     const original = raw.retweetedOf as Record<string, unknown> | null;
     if (typeof original !== 'object' || original === null) return { ok: false, reason: 'retweetedOf must be an object' };

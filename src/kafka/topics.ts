@@ -1,4 +1,4 @@
-import type { Admin, ITopicConfig } from 'kafkajs';
+import type { Admin, ITopicConfig, Kafka } from 'kafkajs';
 import { DEAD_LETTER_TOPIC, TWEETS_TOPIC } from '../shared/names';
 
 /** The topics the product uses: tweets keyed by tweet id, and the dead-letter topic for records the bridge refuses. */
@@ -17,4 +17,15 @@ export async function ensureTopics(admin: Admin, tweetsPartitions: number): Prom
   if (missing.length === 0) return [];
   await admin.createTopics({ topics: missing, waitForLeaders: true });
   return missing.map((t) => t.topic);
+}
+
+/** Connects an admin client just long enough to create missing product topics (the broker does not auto-create). */
+export async function ensureProductTopics(kafka: Kafka, tweetsPartitions: number): Promise<string[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await ensureTopics(admin, tweetsPartitions);
+  } finally {
+    await admin.disconnect();
+  }
 }

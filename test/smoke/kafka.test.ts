@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Consumer, Kafka } from 'kafkajs';
 import { createKafka } from '../../src/kafka/client';
-import { TWEETS_TOPIC } from '../../src/shared/names';
 import { requireKafka } from '../support/services';
 
 /** Proves the real broker works with kafkajs the way the bridge uses it: groups, manual commits, resumption. */
@@ -9,17 +8,30 @@ describe('Kafka broker (real, KRaft) with kafkajs', () => {
   let kafka: Kafka;
   const group = `smoke-${randomUUID()}`;
   const runId = randomUUID();
+  // A topic of its own: raw smoke records in `tweets` would be dead-lettered by the next bridge to start.
+  const topic = `smoke-tweets-${runId}`;
 
   beforeAll(async () => {
     kafka = createKafka({ brokers: await requireKafka(), clientId: 'smoke-test', tweetsPartitions: 6 });
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3, replicationFactor: 1 }], waitForLeaders: true });
+    await admin.disconnect();
   });
 
-  /** Consumes from `tweets` in `group` until `count` of this run's records arrived; commits after each one. */
+  afterAll(async () => {
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.deleteTopics({ topics: [topic] });
+    await admin.disconnect();
+  });
+
+  /** Consumes from the smoke topic in `group` until `count` of this run's records arrived; commits after each one. */
   async function consumeOwn(count: number): Promise<string[]> {
     const consumer: Consumer = kafka.consumer({ groupId: group, sessionTimeout: 10_000, heartbeatInterval: 1_000 });
     const seen: string[] = [];
     await consumer.connect();
-    await consumer.subscribe({ topic: TWEETS_TOPIC, fromBeginning: true });
+    await consumer.subscribe({ topic: topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
       consumer
         .run({
@@ -42,7 +54,7 @@ describe('Kafka broker (real, KRaft) with kafkajs', () => {
     await producer.connect();
     // One key, so every record lands on one partition and order is defined.
     const send = (n: number) =>
-      producer.send({ topic: TWEETS_TOPIC, acks: -1, messages: [{ key: `smoke-${runId}`, value: `${runId}:${n}` }] });
+      producer.send({ topic: topic, acks: -1, messages: [{ key: `smoke-${runId}`, value: `${runId}:${n}` }] });
 
     for (const n of [1, 2, 3]) await send(n);
     expect(await consumeOwn(3)).toEqual(['1', '2', '3']);
@@ -54,7 +66,7 @@ describe('Kafka broker (real, KRaft) with kafkajs', () => {
 
     const admin = kafka.admin();
     await admin.connect();
-    const offsets = await admin.fetchOffsets({ groupId: group, topics: [TWEETS_TOPIC] });
+    const offsets = await admin.fetchOffsets({ groupId: group, topics: [topic] });
     await admin.disconnect();
     const committed = offsets[0].partitions.filter((p) => p.offset !== '-1');
     expect(committed.length).toBeGreaterThan(0);

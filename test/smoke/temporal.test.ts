@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { smokeGreeting } from './smoke-workflows';
 import { STACK_CACHE_DIR, requireTemporal, temporalUiUrl } from '../support/services';
 
 const run = promisify(execFile);
@@ -37,13 +38,13 @@ describe('Temporal dev server (real)', () => {
       connection: nativeConnection,
       taskQueue,
       workflowBundle,
-      activities: { greet: async (name: string) => `hello, ${name}` },
+      activities: { greet: (name: string) => Promise.resolve(`hello, ${name}`) },
     });
 
   it('runs a workflow and its activity on a real worker; the history is readable through the client', async () => {
     const worker = await newWorker();
     const workflowId = `smoke-greeting-${randomUUID()}`;
-    const result = await worker.runUntil(client.workflow.execute('smokeGreeting', { taskQueue, workflowId, args: ['kafka'] }));
+    const result = await worker.runUntil(client.workflow.execute<typeof smokeGreeting>('smokeGreeting', { taskQueue, workflowId, args: ['kafka'] }));
     expect(result).toBe('hello, kafka');
 
     const history = await client.workflow.getHandle(workflowId).fetchHistory();
@@ -61,14 +62,14 @@ describe('Temporal dev server (real)', () => {
       'workflow', 'start', '--address', address, '--type', 'smokeGreeting', '--task-queue', taskQueue,
       '--workflow-id', workflowId, '--input', '"cli"',
     ]);
-    const result = await worker.runUntil(client.workflow.getHandle(workflowId).result());
+    const result = await worker.runUntil(client.workflow.getHandle<typeof smokeGreeting>(workflowId).result());
     expect(result).toBe('hello, cli');
   });
 
   it('the Web UI serves its page and its HTTP API lists the smoke workflow', async () => {
     const worker = await newWorker();
     const workflowId = `smoke-ui-${randomUUID()}`;
-    await worker.runUntil(client.workflow.execute('smokeGreeting', { taskQueue, workflowId }));
+    await worker.runUntil(client.workflow.execute<typeof smokeGreeting>('smokeGreeting', { taskQueue, workflowId }));
 
     const page = await fetch(`${temporalUiUrl()}/`);
     expect(page.status).toBe(200);

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { requireTestServer } from '../support/services';
+import type { smokeSleep } from './smoke-workflows';
 
 /** Proves the Java time-skipping test server from Maven Central works with the SDK's test environment. */
 describe('Temporal time-skipping test server (real, Java)', () => {
@@ -28,7 +29,7 @@ describe('Temporal time-skipping test server (real, Java)', () => {
     const wallStart = Date.now();
     const skewStart = await env.currentTimeMs();
     const sleptMs = await worker.runUntil(
-      env.client.workflow.execute('smokeSleep', { taskQueue, workflowId: `smoke-sleep-${randomUUID()}` }),
+      env.client.workflow.execute<typeof smokeSleep>('smokeSleep', { taskQueue, workflowId: `smoke-sleep-${randomUUID()}` }),
     );
     const wallMs = Date.now() - wallStart;
 

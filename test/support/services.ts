@@ -8,7 +8,8 @@ export const STACK_CACHE_DIR = process.env.RT_CACHE_DIR ?? join(homedir(), '.cac
 
 export const temporalAddress = (): string => process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233';
 export const kafkaBrokers = (): string[] => (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-export const temporalUiUrl = (): string => process.env.TEMPORAL_UI_URL ?? 'http://127.0.0.1:8233';
+export const temporalUiUrl = (): string =>
+  process.env.TEMPORAL_UI_URL ?? `http://127.0.0.1:${process.env.TEMPORAL_UI_PORT ?? '8233'}`;
 
 function tcpAnswers(hostPort: string, timeoutMs = 2000): Promise<boolean> {
   const at = hostPort.lastIndexOf(':');

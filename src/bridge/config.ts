@@ -1,0 +1,35 @@
+import { readInteger, readString, type Env } from '../config/env';
+import { readKafkaSettings, readTopicNames, type KafkaSettings, type TopicNames } from '../kafka/config';
+import { BRIDGE_CONSUMER_GROUP, DEFAULT_WORKFLOW_ID } from '../shared/names';
+import { readTemporalConfig, type TemporalConfig } from '../temporal/config';
+import { DEFAULT_BATCH_LIMITS, type BatchLimits } from './signal-batcher';
+
+/** Everything the bridge reads from the environment. */
+export interface BridgeSettings {
+  kafka: KafkaSettings;
+  topics: TopicNames;
+  groupId: string;
+  workflowId: string;
+  batch: BatchLimits;
+  temporal: TemporalConfig;
+}
+
+/**
+ * Reads the Kafka and Temporal variables plus BRIDGE_GROUP_ID, BRIDGE_WORKFLOW_ID (else TRACKING_WORKFLOW_ID),
+ * BRIDGE_BATCH_MAX_TWEETS, BRIDGE_BATCH_MAX_BYTES and BRIDGE_FLUSH_INTERVAL_MS.
+ */
+export function readBridgeSettings(env: Env): BridgeSettings {
+  return {
+    kafka: readKafkaSettings(env, 'retweet-tracker-bridge'),
+    topics: readTopicNames(env),
+    groupId: readString(env, 'BRIDGE_GROUP_ID', BRIDGE_CONSUMER_GROUP),
+    workflowId: readString(env, 'BRIDGE_WORKFLOW_ID', readString(env, 'TRACKING_WORKFLOW_ID', DEFAULT_WORKFLOW_ID)),
+    batch: {
+      maxTweets: readInteger(env, 'BRIDGE_BATCH_MAX_TWEETS', DEFAULT_BATCH_LIMITS.maxTweets, 1, 10_000),
+      // Temporal warns at 256 KB per payload: the ceiling keeps a signal under it with room for the envelope.
+      maxBytes: readInteger(env, 'BRIDGE_BATCH_MAX_BYTES', DEFAULT_BATCH_LIMITS.maxBytes, 1024, 250_000),
+      flushIntervalMs: readInteger(env, 'BRIDGE_FLUSH_INTERVAL_MS', DEFAULT_BATCH_LIMITS.flushIntervalMs, 10, 60_000),
+    },
+    temporal: readTemporalConfig(env),
+  };
+}

@@ -1,0 +1,54 @@
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import type { TrackingActivities } from '../activities';
+import { TASK_QUEUE } from '../shared/names';
+
+/** Where `npm run build:workflows` writes the prebuilt workflow bundle (WORKFLOW_BUNDLE overrides it). */
+export const WORKFLOW_BUNDLE_PATH = resolve(process.env.WORKFLOW_BUNDLE ?? 'dist/workflow-bundle.js');
+/** The workflow sources (`src/workflows/index.ts`), bundled at start-up when no fresh prebuilt bundle exists. */
+export const WORKFLOWS_PATH = require.resolve('../workflows');
+/** Sources a workflow bundle is built from: a bundle older than any of them is stale. */
+const WORKFLOW_SOURCE_DIRS = [join(__dirname, '..', 'workflows'), join(__dirname, '..', 'domain')];
+
+function newestMtimeMs(dirs: readonly string[]): number {
+  let newest = 0;
+  for (const dir of dirs) {
+    if (!existsSync(dir)) continue;
+    for (const name of readdirSync(dir)) newest = Math.max(newest, statSync(join(dir, name)).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * The prebuilt bundle when present and not older than the sources (production: no webpack at start-up), else the
+ * sources. The freshness check keeps a developer from running yesterday's workflow code after an edit.
+ */
+export function workflowCodeOptions(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  if (existsSync(WORKFLOW_BUNDLE_PATH) && statSync(WORKFLOW_BUNDLE_PATH).mtimeMs >= newestMtimeMs(WORKFLOW_SOURCE_DIRS)) {
+    return { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } };
+  }
+  return { workflowsPath: WORKFLOWS_PATH };
+}
+
+export interface TrackingWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  activities: TrackingActivities;
+  taskQueue?: string;
+  /** Tests pass a bundle built once per file. */
+  workflowCode?: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
+}
+
+/** The RetweetTracking worker: workflow and activities on the `retweet-tracking` task queue. */
+export async function createTrackingWorker(options: TrackingWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue ?? TASK_QUEUE,
+    activities: options.activities,
+    ...(options.workflowCode ?? workflowCodeOptions()),
+    // Let an in-flight refresh finish its file on shutdown; longer would hold up a deploy for nothing.
+    shutdownGraceTime: '10 seconds',
+  });
+}

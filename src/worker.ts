@@ -1,0 +1,45 @@
+/** `npm run worker`: runs the RetweetTracking workflow and its activities until SIGINT/SIGTERM. */
+import { ConfigError, processEnv } from './config/env';
+import { consoleActivityLog, createActivities } from './activities';
+import { readWorkerConfig } from './temporal/config';
+import { connectWorker } from './temporal/connection';
+import { createTrackingWorker, workflowCodeOptions } from './temporal/tracking-worker';
+import { createXClient } from './x/client';
+import { readXConfig } from './x/config';
+import { createTweetLookup } from './x/lookup';
+
+async function main(): Promise<void> {
+  // All configuration is read and validated before anything connects: a typo fails fast, naming the variable.
+  const env = processEnv();
+  const config = readWorkerConfig(env);
+  const xClient = createXClient(readXConfig(env));
+  const connection = await connectWorker(config.temporal);
+  try {
+    const workflowCode = workflowCodeOptions();
+    console.error(`[worker] workflow code: ${workflowCode.workflowBundle ? 'prebuilt bundle' : 'bundled now from'} ${JSON.stringify(workflowCode)}`);
+    const worker = await createTrackingWorker({
+      connection,
+      workflowCode,
+      namespace: config.temporal.namespace,
+      taskQueue: config.temporal.taskQueue,
+      activities: createActivities({
+        x: createTweetLookup(xClient),
+        snapshotDir: config.snapshotDir,
+        reportDir: config.reportDir,
+        clock: Date,
+        log: consoleActivityLog,
+      }),
+    });
+    console.error(`[worker] polling task queue ${worker.options.taskQueue} on ${config.temporal.address} (${config.temporal.namespace})`);
+    // The Temporal Runtime shuts the worker down on SIGINT/SIGTERM; run() resolves once it has drained.
+    await worker.run();
+  } finally {
+    await connection.close();
+    xClient.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,61 @@
+import { ApplicationFailure } from '@temporalio/workflow';
+import { DEFAULT_FOLLOWED_USER_IDS } from '../domain/followed-users';
+import { isSnowflakeId } from '../domain/tweet-id';
+import type { RetweetTrackingInput } from './definitions';
+
+/** The input with every default filled in. */
+export interface TrackingOptions {
+  followedUserIds: string[];
+  tickMs: number;
+  reportEveryTicks: number;
+  topSize: number;
+  printLines: number;
+  maxTrackedTweets: number;
+  continueAsNewAfterEvents: number;
+  continueAsNewAfterBytes: number;
+  continueAsNewAfterSignals: number;
+}
+
+export const DEFAULTS = {
+  tickSeconds: 60,
+  reportEveryTicks: 15,
+  topSize: 5,
+  printLines: 10,
+  maxTrackedTweets: 20_000,
+  // The server suggests Continue-As-New near 4K events / 4 MB; these apply when it is configured otherwise (and
+  // when it reports no size, like the test server). 2 MiB, not 4: a run closes after the tick that crosses the
+  // threshold plus a Continue-As-New input, each ~0.5 MB at 20,000 tweets, and histories under 4 MB fit in one
+  // gRPC message for tools that fetch them whole.
+  continueAsNewAfterEvents: 4_000,
+  continueAsNewAfterBytes: 2 * 1024 * 1024,
+  // The server rejects signals past 10,000 per run; stay far below it so a burst between two checks fits.
+  continueAsNewAfterSignals: 2_000,
+} as const;
+
+function positiveInteger(input: RetweetTrackingInput, field: keyof typeof DEFAULTS, max: number): number {
+  const value = (input as Record<string, unknown>)[field] ?? DEFAULTS[field];
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    // A failed workflow with this message beats a workflow task that retries forever on bad input.
+    throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: `${field} must be an integer between 1 and ${max}, got ${JSON.stringify(value)}` });
+  }
+  return value;
+}
+
+/** Validates the input and fills in the defaults; bad input fails the workflow with a message naming the field. */
+export function resolveOptions(input: RetweetTrackingInput): TrackingOptions {
+  const followedUserIds = input.followedUserIds ?? [...DEFAULT_FOLLOWED_USER_IDS];
+  if (!Array.isArray(followedUserIds) || !followedUserIds.every(isSnowflakeId)) {
+    throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: 'followedUserIds must be a list of decimal user id strings' });
+  }
+  return {
+    followedUserIds,
+    tickMs: positiveInteger(input, 'tickSeconds', 24 * 3600) * 1000,
+    reportEveryTicks: positiveInteger(input, 'reportEveryTicks', 10_000),
+    topSize: positiveInteger(input, 'topSize', 50),
+    printLines: positiveInteger(input, 'printLines', 1_000),
+    maxTrackedTweets: positiveInteger(input, 'maxTrackedTweets', 100_000),
+    continueAsNewAfterEvents: positiveInteger(input, 'continueAsNewAfterEvents', 50_000),
+    continueAsNewAfterBytes: positiveInteger(input, 'continueAsNewAfterBytes', 50 * 1024 * 1024),
+    continueAsNewAfterSignals: positiveInteger(input, 'continueAsNewAfterSignals', 9_000),
+  };
+}

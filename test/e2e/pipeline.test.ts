@@ -1,0 +1,234 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import type { Kafka } from 'kafkajs';
+import { Pipeline, type PipelineProcess } from '../../src/demo/pipeline';
+import { compareByRetweetsDesc, rankByRetweets, type TweetCount } from '../../src/domain/ranking';
+import { startEmulator, type GroundTruth, type RunningEmulator } from '../../src/emulator';
+import { WORKFLOW_TYPE } from '../../src/shared/names';
+import { leaderboard, status, type TrackingStatus } from '../../src/workflows/definitions';
+import { kafkaBrokers, requireTemporal } from '../support/services';
+import { createTopic, deleteTopics, eventually, produceRaw, readRecords, testKafka } from '../kafka/helpers';
+import { ScriptedClock } from './scripted-clock';
+
+/**
+ * The whole product on the real stack: the X emulator (a scripted scenario) → producer → Kafka → bridge → signals →
+ * RetweetTracking on the Temporal dev server → a snapshot file per tick and a top-5 report after 15 ticks. One run,
+ * with simulated minutes of TICK_MS, includes malformed records, a SIGKILLed bridge and a SIGKILLed worker; the
+ * assertions below read what that run left behind.
+ */
+const TICK_MS = 4_000;
+const REPORT_AFTER_TICKS = 15;
+const SCENARIO = join(__dirname, '../fixtures/e2e-scenario.json');
+
+const runId = randomUUID().slice(0, 8);
+const workflowId = `e2e-tracking-${runId}`;
+const topics = { tweets: '', deadLetters: '' };
+const snapshotDir = mkdtempSync(join(tmpdir(), 'rt-e2e-snapshots-'));
+const reportDir = mkdtempSync(join(tmpdir(), 'rt-e2e-reports-'));
+
+let kafka: Kafka;
+let connection: Connection;
+let client: Client;
+let emulator: RunningEmulator;
+let clock: ScriptedClock;
+let pipeline: Pipeline;
+const output: Record<PipelineProcess, string[]> = { worker: [], bridge: [], producer: [] };
+const events: { workerKilledAt?: number; workerRestartedAt?: number; bridgeKilledAt?: number } = {};
+let finalStatus: TrackingStatus;
+let finalLeaderboard: TweetCount[];
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const waitFor = (what: string, check: () => boolean, timeoutMs: number) => eventually(what, () => (check() ? true : undefined), timeoutMs);
+
+/** Records no producer of ours would write; the keys name the case. */
+const MALFORMED = [
+  { key: 'bad-1-not-json', value: 'this is not JSON' },
+  { key: 'bad-2-no-id', value: JSON.stringify({ v: 1, authorId: '285532415' }) },
+  { key: 'bad-3-wrong-types', value: JSON.stringify({ v: 1, id: 1790000000, authorId: ['285532415'] }) },
+  { key: 'bad-4-one-megabyte', value: 'x'.repeat(1024 * 1024) },
+];
+
+const snapshotFiles = (): string[] => readdirSync(snapshotDir).filter((f) => /^counts-\d+\.txt$/.test(f)).sort();
+const fileTick = (file: string): number => Number(/(\d+)/.exec(file)![1]);
+const reportFiles = (): string[] => readdirSync(reportDir).filter((f) => /^top5-\d+\.json$/.test(f));
+
+function parseSnapshot(file: string): TweetCount[] {
+  const text = readFileSync(join(snapshotDir, file), 'utf8').trim();
+  if (!text) return [];
+  return text.split('\n').map((line) => {
+    const match = /^\((\d+), (\d+)\)$/.exec(line);
+    if (!match) throw new Error(`${file}: malformed line "${line}"`);
+    return { tweetId: match[1], retweets: Number(match[2]) };
+  });
+}
+
+/** What X reported to a lookup made at real time `atMs`: the ground truth of the last fully simulated minute. */
+function truthAt(atMs: number): GroundTruth {
+  return emulator.admin.groundTruth(clock.elapsedAt(atMs) - 1);
+}
+
+beforeAll(async () => {
+  kafka = await testKafka();
+  const address = await requireTemporal();
+  topics.tweets = await createTopic(kafka, 'e2e-tweets', 6);
+  topics.deadLetters = await createTopic(kafka, 'e2e-dlq', 1);
+
+  // The test moves simulated time itself (minuteSeconds 0), half-way between tick boundaries.
+  emulator = await startEmulator({ port: 0, scenarioFile: SCENARIO, minuteSeconds: 0, heartbeatSeconds: 1 });
+  clock = new ScriptedClock(emulator, TICK_MS);
+  connection = await Connection.connect({ address });
+  client = new Client({ connection });
+
+  const taskQueue = `e2e-${runId}`;
+  await client.workflow.start(WORKFLOW_TYPE, { taskQueue, workflowId, args: [{ tickSeconds: TICK_MS / 1000 }] });
+  pipeline = new Pipeline({
+    env: {
+      ...process.env,
+      ...emulator.env,
+      TEMPORAL_ADDRESS: address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      KAFKA_BROKERS: kafkaBrokers().join(','),
+      KAFKA_TWEETS_TOPIC: topics.tweets,
+      KAFKA_DEAD_LETTER_TOPIC: topics.deadLetters,
+      BRIDGE_GROUP_ID: `e2e-bridge-${runId}`,
+      TRACKING_WORKFLOW_ID: workflowId,
+      SNAPSHOT_DIR: snapshotDir,
+      REPORT_DIR: reportDir,
+    },
+    onLine: (name, line) => output[name].push(line),
+  });
+  pipeline.start('worker');
+  pipeline.start('bridge');
+  pipeline.start('producer');
+  await waitFor('the producer to connect to the stream', () => emulator.admin.streamConnections() > 0, 60_000);
+  await waitFor('the first snapshot file', () => snapshotFiles().length > 0, 60_000);
+
+  const actions: Record<number, () => Promise<void>> = {
+    // Malformed records straight into `tweets`: they must end in the dead-letter topic, and tracking go on.
+    3: () => produceRaw(kafka, topics.tweets, MALFORMED),
+    // Retweets were just released: kill the bridge while they are in flight, restart it a moment later.
+    5: async () => {
+      await sleep(150);
+      events.bridgeKilledAt = Date.now();
+      await pipeline.kill('bridge');
+      await sleep(1_500);
+      pipeline.start('bridge');
+    },
+    // Kill the worker in the middle of a tick: the next lookup is held up by X for 2 s and the worker dies inside it.
+    8: async () => {
+      emulator.admin.delayNext(2_000, 1);
+      const boundary = Math.ceil(Date.now() / TICK_MS) * TICK_MS;
+      await sleep(boundary + 600 - Date.now());
+      events.workerKilledAt = Date.now();
+      await pipeline.kill('worker');
+      await sleep(1.5 * TICK_MS);
+      events.workerRestartedAt = Date.now();
+      pipeline.start('worker');
+    },
+  };
+  const running: Array<Promise<void>> = [];
+  clock.start((elapsed) => {
+    if (actions[elapsed]) running.push(actions[elapsed]());
+  });
+
+  await waitFor('the top-5 report', () => reportFiles().length > 0, 40 * TICK_MS);
+  await waitFor('one more snapshot after the report', () => fileTick(snapshotFiles().at(-1)!) > fileTick(reportFiles()[0]), 3 * TICK_MS);
+  await Promise.all(running);
+  clock.stop();
+  const handle = client.workflow.getHandle(workflowId);
+  finalStatus = await handle.query(status);
+  finalLeaderboard = await handle.query(leaderboard, 100);
+}, 240_000);
+
+afterAll(async () => {
+  clock?.stop();
+  await pipeline?.stopAll(5_000);
+  await client?.workflow.getHandle(workflowId).terminate('end-to-end test finished').catch(() => undefined);
+  await emulator?.close();
+  if (kafka) await deleteTopics(kafka, [topics.tweets, topics.deadLetters].filter(Boolean));
+  await connection?.close();
+});
+
+describe('the pipeline on the real stack', () => {
+  it('writes one file per tick, sorted, each equal to what X reported for that tick', () => {
+    const files = snapshotFiles();
+    // Every tick up to the report has its file, but those lost to the worker outage (checked below).
+    expect(files.length).toBeGreaterThanOrEqual(REPORT_AFTER_TICKS - finalStatus.missedTicks - finalStatus.failedTicks);
+    for (const file of files) {
+      const lines = parseSnapshot(file);
+      expect(lines).toEqual(rankByRetweets(lines));
+      const truth = truthAt(statSync(join(snapshotDir, file)).mtimeMs);
+      const truthById = new Map(truth.tweets.map((t) => [t.id, t]));
+      for (const { tweetId, retweets } of lines) {
+        expect({ file, tweetId, retweets }).toEqual({ file, tweetId, retweets: truthById.get(tweetId)?.retweetCount });
+      }
+      // Everything posted a full minute before the lookup has been through stream, Kafka, bridge and workflow;
+      // except while the killed bridge's partitions wait for its Kafka session (10 s) to expire.
+      const bridgeOutage = fileTick(file) > events.bridgeKilledAt! && fileTick(file) < events.bridgeKilledAt! + 10_000 + 2 * TICK_MS;
+      const settled = truth.tweets.filter((t) => t.minute < truth.minute).map((t) => t.id);
+      if (!bridgeOutage) expect(lines.map((l) => l.tweetId)).toEqual(expect.arrayContaining(settled));
+    }
+  });
+
+  it('tracks every tweet the followed users posted, none lost; the deleted one keeps its last count', () => {
+    const truth = emulator.admin.groundTruth();
+    const live = truth.tweets.filter((t) => !t.deleted);
+    expect(finalStatus.trackedTweets).toBe(truth.tweets.length);
+    expect(finalStatus.goneTweets).toBe(truth.tweets.length - live.length);
+    expect(finalLeaderboard.map((e) => e.tweetId).sort()).toEqual(live.map((t) => t.id).sort());
+    const retweetsStreamed = emulator.admin.posted().filter((p) => p.retweetedId).length;
+    // At-least-once delivery: the killed bridge's uncommitted records come again, so never fewer.
+    expect(finalStatus.retweetsSeen).toBeGreaterThanOrEqual(retweetsStreamed);
+  });
+
+  it('reports the top 5 after 15 ticks with the right screen names and texts, skipping the deleted tweet', () => {
+    const [report] = reportFiles();
+    expect(reportFiles()).toHaveLength(1);
+    const { top } = JSON.parse(readFileSync(join(reportDir, report), 'utf8')) as {
+      top: Array<{ tweetId: string; retweets: number; screenName: string; text: string }>;
+    };
+    const truth = truthAt(statSync(join(reportDir, report)).mtimeMs);
+    const expected = truth.tweets
+      .filter((t) => !t.deleted)
+      .map((t) => ({ tweetId: t.id, retweets: t.retweetCount, screenName: t.authorUsername, text: t.text }))
+      .sort(compareByRetweetsDesc)
+      .slice(0, 5);
+    expect(top.map(({ tweetId, retweets, screenName, text }) => ({ tweetId, retweets, screenName, text }))).toEqual(expected);
+    expect(output.worker.join('\n')).toContain(`@${expected[0].screenName} tweeted in #${expected[0].tweetId}:`);
+  });
+
+  it('sends malformed records to the dead-letter topic with a reason, and goes on tracking', async () => {
+    const letters = await readRecords(kafka, topics.deadLetters, MALFORMED.length);
+    expect(letters.map((l) => l.key).sort()).toEqual(MALFORMED.map((m) => m.key));
+    for (const letter of letters) expect(letter.headers['dlq.reason']).toMatch(/\w{4,}/);
+    expect(letters.find((l) => l.key === 'bad-4-one-megabyte')?.value?.length).toBe(1024 * 1024);
+    expect(finalStatus.droppedItems).toBe(0);
+  });
+
+  it('a SIGKILLed bridge loses nothing: the snapshots after it match X exactly (checked above) and it resumed', () => {
+    expect(events.bridgeKilledAt).toBeDefined();
+    const afterKill = snapshotFiles().filter((f) => fileTick(f) > events.bridgeKilledAt! + TICK_MS);
+    expect(afterKill.length).toBeGreaterThan(5);
+    expect(pipeline.get('bridge')).toBeDefined();
+  });
+
+  it('a worker SIGKILLed mid-tick: files go on with no gap beyond the outage and no duplicate', () => {
+    const ticks = snapshotFiles().map(fileTick);
+    expect(new Set(ticks).size).toBe(ticks.length);
+    const missing: number[] = [];
+    for (let t = ticks[0]; t <= ticks.at(-1)!; t += TICK_MS) if (!ticks.includes(t)) missing.push(t);
+    // A refresh may take at most its own tick: the one the worker died in fails, the boundaries passed while no
+    // worker ran are missed; the workflow counts both, and nothing else is missing.
+    expect(missing.length).toBe(finalStatus.missedTicks + finalStatus.failedTicks);
+    expect(missing.length).toBeGreaterThan(0);
+    for (const t of missing) {
+      expect(t).toBeGreaterThan(events.workerKilledAt! - TICK_MS);
+      expect(t).toBeLessThan(events.workerRestartedAt! + TICK_MS);
+    }
+    // Atomic writes: no temp file is left behind by the killed attempt.
+    expect(readdirSync(snapshotDir).filter((f) => !/^counts-\d+\.txt$/.test(f))).toEqual([]);
+  });
+});

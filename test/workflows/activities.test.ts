@@ -1,0 +1,89 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { ApplicationFailure } from '@temporalio/activity';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { RATE_LIMITED, X_REFUSED, type EnrichInput, type EnrichResult, type RefreshInput, type RefreshResult } from '../../src/activities';
+import { toActivityFailure } from '../../src/activities/failures';
+import { decodeCounts, encodeCounts } from '../../src/domain/compact-counts';
+import { DEFAULT_FOLLOWED_USER_IDS } from '../../src/domain/followed-users';
+import { XApiError, XRateLimitError } from '../../src/x/errors';
+import { FakeX, makeTweets } from './support/fake-x';
+import { testActivities } from './support/env';
+
+const followed = DEFAULT_FOLLOWED_USER_IDS;
+
+describe('tracking activities', () => {
+  it('refreshAndSnapshot writes the sorted file, returns only changes and gone ids, and keeps gone counts', async () => {
+    const tweets = makeTweets(250, followed);
+    const x = new FakeX(tweets);
+    x.gone.add(tweets[3].id);
+    const { activities, snapshotDir } = await testActivities(x);
+    // Last known counts: tweet 0 is already up to date, tweet 1 is stale, tweet 2 is known gone (count 77).
+    const last = tweets.map((t, i): [string, number] => [t.id, i === 0 ? t.base : i === 2 ? 77 : 0]);
+    const input = { minuteMs: 1_700_000_040_000, counts: encodeCounts(last), gone: tweets[2].id, printLines: 10 };
+    const env = new MockActivityEnvironment();
+    const heartbeats: unknown[] = [];
+    env.on('heartbeat', (d: unknown) => heartbeats.push(d));
+
+    const result = await env.run<[RefreshInput], RefreshResult, typeof activities.refreshAndSnapshot>(activities.refreshAndSnapshot, input);
+
+    // Looked up in batches of 100, without the known-gone tweet; heartbeats after every batch.
+    expect(x.calls.map((c) => c.ids.length).sort((a, b) => b - a)).toEqual([100, 100, 49]);
+    expect(x.calls.flatMap((c) => c.ids)).not.toContain(tweets[2].id);
+    expect(heartbeats).toHaveLength(3);
+    expect(result.gone).toEqual([tweets[3].id]);
+    const changed = new Map(decodeCounts(result.changed));
+    expect(changed.has(tweets[0].id)).toBe(false);
+    expect(changed.get(tweets[1].id)).toBe(tweets[1].base);
+
+    const lines = (await readFile(`${snapshotDir}/counts-1700000040000.txt`, 'utf8')).trimEnd().split('\n');
+    expect(lines).toHaveLength(250);
+    expect(lines).toContain(`(${tweets[2].id}, 77)`); // gone: last count kept
+    expect(lines).toContain(`(${tweets[3].id}, 0)`); // gone now: last count kept
+    const parsed = lines.map((l) => /^\((\d+), (\d+)\)$/.exec(l)!).map((m) => [m[1], Number(m[2])] as const);
+    for (let i = 1; i < parsed.length; i++) {
+      const [prevId, prev] = parsed[i - 1];
+      const [id, count] = parsed[i];
+      expect(prev > count || (prev === count && (prevId.length < id.length || (prevId.length === id.length && prevId < id)))).toBe(true);
+    }
+    // Atomic: no temp file left behind; a retry rewrites the same name.
+    await env.run(activities.refreshAndSnapshot, input);
+    expect(await readdir(snapshotDir)).toEqual(['counts-1700000040000.txt']);
+  });
+
+  it('enrichTopTweets skips a tweet X no longer has, so the next one takes its place', async () => {
+    const tweets = makeTweets(8, followed);
+    const x = new FakeX(tweets);
+    x.gone.add(tweets[1].id);
+    const { activities, reportDir, log } = await testActivities(x);
+    const candidates = encodeCounts(tweets.map((t, i): [string, number] => [t.id, 100 - i]));
+    const input = { atMs: 1_700_000_100_000, candidates, topSize: 5 };
+    const result = await new MockActivityEnvironment().run<[EnrichInput], EnrichResult, typeof activities.enrichTopTweets>(activities.enrichTopTweets, input);
+
+    expect(result.entries.map((e) => e.tweetId)).toEqual([0, 2, 3, 4, 5].map((i) => tweets[i].id));
+    expect(result.entries.map((e) => e.rank)).toEqual([1, 2, 3, 4, 5]);
+    expect(result.gone).toEqual([tweets[1].id]);
+    const text = await readFile(`${reportDir}/top5-1700000100000.txt`, 'utf8');
+    expect(text.startsWith(`@${tweets[0].authorUsername} tweeted in #${tweets[0].id}:\n${tweets[0].text}\n`)).toBe(true);
+    expect(JSON.parse(await readFile(`${reportDir}/top5-1700000100000.json`, 'utf8'))).toMatchObject({ atMs: 1_700_000_100_000, top: result.entries });
+    expect(log.printed.join('\n')).toContain(`@${tweets[2].authorUsername} tweeted in #${tweets[2].id}:`);
+  });
+
+  it('maps an X rate limit to a retry at the reset time and refusals to non-retryable failures', () => {
+    const now = 1_700_000_000_000;
+    const limited = toActivityFailure(new XRateLimitError('GET /2/tweets', now + 90_000), now) as ApplicationFailure;
+    expect(limited).toBeInstanceOf(ApplicationFailure);
+    expect(limited).toMatchObject({ type: RATE_LIMITED, nextRetryDelay: 90_000, nonRetryable: false });
+
+    const refused = toActivityFailure(new XApiError('X rejected the bearer token', 401, false), now) as ApplicationFailure;
+    expect(refused).toMatchObject({ type: X_REFUSED, nonRetryable: true });
+
+    const transient = new XApiError('X failed (HTTP 503)', 503, true);
+    expect(toActivityFailure(transient, now)).toBe(transient);
+  });
+
+  it('keeps the refresh input for 20,000 tweets well under the 2 MB payload limit', () => {
+    const counts = encodeCounts(makeTweets(20_000, followed).map((t): [string, number] => [t.id, 1_000_000 + t.base]));
+    expect(counts.length).toBeLessThan(600 * 1024);
+    expect(decodeCounts(counts)).toHaveLength(20_000);
+  });
+});

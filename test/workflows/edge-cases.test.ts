@@ -1,0 +1,133 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Context } from '@temporalio/activity';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { RefreshInput } from '../../src/activities';
+import { DEFAULT_FOLLOWED_USER_IDS } from '../../src/domain/followed-users';
+import { formatCountLine, rankByRetweets } from '../../src/domain/ranking';
+import { leaderboard, RetweetTracking, status, tweetsObserved, type RetweetTrackingInput } from '../../src/workflows';
+import { XRateLimitError } from '../../src/x/errors';
+import { FakeX, makeTweets, tweetId } from './support/fake-x';
+import { bundleTracking, listFiles, quietRuntime, readSnapshots, testActivities, timeSkippingEnv, uniqueId, waitFor, type TestActivities } from './support/env';
+
+const followed = DEFAULT_FOLLOWED_USER_IDS;
+
+describe('RetweetTracking edge cases (time-skipping)', () => {
+  let env: TestWorkflowEnvironment;
+  let workflowBundle: WorkflowBundleWithSourceMap;
+
+  beforeAll(async () => {
+    quietRuntime();
+    [env, workflowBundle] = await Promise.all([timeSkippingEnv(), bundleTracking()]);
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+
+  /** Runs a fresh worker and workflow for one test. */
+  async function withWorkflow(test: TestActivities, input: RetweetTrackingInput, body: (handle: WorkflowHandle<typeof RetweetTracking>) => Promise<void>) {
+    const taskQueue = uniqueId('tq');
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: test.activities });
+    await worker.runUntil(async () => {
+      const handle = await env.client.workflow.start(RetweetTracking, { taskQueue, workflowId: uniqueId('edge'), args: [input] });
+      await body(handle);
+      await handle.terminate('test over');
+    });
+  }
+
+  /** Skips `ms` of time and waits until the snapshot files for the ticks it crossed are complete. */
+  async function skipAndSettle(test: TestActivities, ms: number, files: number) {
+    await env.sleep(ms);
+    return waitFor(`${files} snapshot files`, async () => {
+      const snaps = await readSnapshots(test.snapshotDir);
+      return snaps.length >= files ? snaps : undefined;
+    });
+  }
+
+  it('tracks a tweet seen twice (or retweeted twice) once', async () => {
+    const [tweet] = makeTweets(1, followed);
+    const test = await testActivities(new FakeX([tweet]));
+    await withWorkflow(test, {}, async (handle) => {
+      const item = { id: tweet.id, authorId: tweet.authorId };
+      const retweet = { id: tweetId(900), authorId: '42', retweetedOf: { id: tweet.id, authorId: tweet.authorId } };
+      await handle.signal(tweetsObserved, [item, item, retweet]);
+      await handle.signal(tweetsObserved, [item, retweet]);
+      const [snap] = await skipAndSettle(test, 61_000, 1);
+      expect(snap.lines).toEqual([formatCountLine({ tweetId: tweet.id, retweets: tweet.base })]);
+      expect(await handle.query(status)).toMatchObject({ trackedTweets: 1, droppedItems: 0, signalsReceived: 2 });
+    });
+  });
+
+  it('drops and counts invalid items without failing the workflow', async () => {
+    const [tweet] = makeTweets(1, followed);
+    const test = await testActivities(new FakeX([tweet]));
+    await withWorkflow(test, {}, async (handle) => {
+      const bad: unknown[] = [
+        null,
+        42,
+        { id: 'not-a-number', authorId: followed[0] },
+        { id: tweetId(1) },
+        { id: tweetId(2), authorId: followed[0], retweetedOf: 'nope' },
+        { id: tweetId(3), authorId: followed[0], authorUsername: 'has space' },
+      ];
+      await handle.signal(tweetsObserved, [...bad, { id: tweet.id, authorId: tweet.authorId }] as never);
+      await handle.signal('tweetsObserved', 'not a batch');
+      const [snap] = await skipAndSettle(test, 61_000, 1);
+      expect(snap.lines).toHaveLength(1);
+      expect(await handle.query(status)).toMatchObject({ droppedItems: 7, trackedTweets: 1, tickNumber: 1, failedTicks: 0 });
+      expect((await handle.describe()).status.name).toBe('RUNNING');
+    });
+  });
+
+  it('keeps the last count of a deleted tweet, flags it and skips it in the top-5', async () => {
+    const tweets = makeTweets(8, followed);
+    const x = new FakeX(tweets);
+    const test = await testActivities(x);
+    await withWorkflow(test, { reportEveryTicks: 3 }, async (handle) => {
+      await handle.signal(tweetsObserved, tweets.map((t) => ({ id: t.id, authorId: t.authorId })));
+      const [first] = await skipAndSettle(test, 61_000, 1);
+      const [topLine] = first.lines;
+      const deletedId = /^\((\d+),/.exec(topLine)![1];
+      x.gone.add(deletedId);
+      await skipAndSettle(test, 60_000, 2);
+      const snaps = await skipAndSettle(test, 60_000, 3);
+      await waitFor('the report', async () => (await handle.query(status)).reportsWritten === 1);
+
+      // Still in every snapshot, with the count it had when it was last seen.
+      for (const snap of snaps.slice(1)) expect(snap.lines).toContain(topLine);
+      expect(await handle.query(status)).toMatchObject({ goneTweets: 1, trackedTweets: 8 });
+      // Skipped in the leaderboard and the report: the sixth takes its place.
+      const live = snaps[2].lines.filter((line) => line !== topLine).slice(0, 5);
+      const board = await handle.query(leaderboard, 5);
+      expect(board.map(formatCountLine)).toEqual(live);
+      const [report] = await listFiles(test.reportDir, /^top5-\d+\.json$/);
+      const { top } = JSON.parse(await readFile(join(test.reportDir, report), 'utf8')) as { top: Array<{ tweetId: string; retweets: number }> };
+      expect(top.map(formatCountLine)).toEqual(live);
+    });
+  });
+
+  it('retries a rate-limited refresh after the reset and writes the minute from the successful lookup', async () => {
+    const tweets = makeTweets(5, followed);
+    const x = new FakeX(tweets);
+    x.failNext.push(new XRateLimitError('GET /2/tweets', Date.now() + 1_500));
+    const test = await testActivities(x);
+    const attempts: number[] = [];
+    const refresh = test.activities.refreshAndSnapshot;
+    test.activities.refreshAndSnapshot = (input: RefreshInput) => {
+      attempts.push(Context.current().info.attempt);
+      return refresh(input);
+    };
+    await withWorkflow(test, {}, async (handle) => {
+      await handle.signal(tweetsObserved, tweets.map((t) => ({ id: t.id, authorId: t.authorId })));
+      const [snap] = await skipAndSettle(test, 61_000, 1);
+      expect(attempts).toEqual([1, 2]);
+      // The failed attempt made no lookup; the file is exactly the successful answer.
+      expect(x.calls).toHaveLength(1);
+      const truth = x.calls[0].result.tweets.map((t) => ({ tweetId: t.id, retweets: t.retweetCount }));
+      expect(snap.lines).toEqual(rankByRetweets(truth).map(formatCountLine));
+      expect(await handle.query(status)).toMatchObject({ tickNumber: 1, failedTicks: 0 });
+    });
+  });
+});

@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities, type ActivityLog, type TrackingActivities } from '../../../src/activities';
+import type { TweetLookup } from '../../../src/x/types';
+import { requireTestServer } from '../../support/services';
+
+/** Quiet logs: only warnings and errors from the SDK and core. */
+export function quietRuntime(): void {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+/** A time-skipping environment on the Java test server installed by the stack script (no download). */
+export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createTimeSkipping({
+    server: { executable: { type: 'existing-path', path: requireTestServer() } },
+  });
+}
+
+/** The workflow code, bundled once per test file. */
+export function bundleTracking(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath: require.resolve('../../../src/workflows'), logger: new DefaultLogger('WARN') });
+}
+
+export const uniqueId = (prefix: string): string => `${prefix}-${randomUUID()}`;
+
+/** A log that keeps what the activities print, for assertions. */
+export class RecordingLog implements ActivityLog {
+  readonly printed: string[] = [];
+  print(text: string): void {
+    this.printed.push(text);
+  }
+  info(): void {}
+}
+
+export interface TestActivities {
+  activities: TrackingActivities;
+  snapshotDir: string;
+  reportDir: string;
+  log: RecordingLog;
+}
+
+/** Real activities over fresh temp directories and the given X. */
+export async function testActivities(x: TweetLookup): Promise<TestActivities> {
+  const root = await mkdtemp(join(tmpdir(), 'rt-wf-'));
+  const log = new RecordingLog();
+  const snapshotDir = join(root, 'snapshots');
+  const reportDir = join(root, 'reports');
+  return { activities: createActivities({ x, snapshotDir, reportDir, clock: Date, log }), snapshotDir, reportDir, log };
+}
+
+export interface Snapshot {
+  minuteMs: number;
+  lines: string[];
+}
+
+/** Every `counts-<ms>.txt` in the directory, oldest first. */
+export async function readSnapshots(dir: string): Promise<Snapshot[]> {
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => /^counts-\d+\.txt$/.test(n));
+  const snapshots = await Promise.all(
+    names.map(async (name) => ({
+      minuteMs: Number(name.slice('counts-'.length, -'.txt'.length)),
+      lines: (await readFile(join(dir, name), 'utf8')).split('\n').filter(Boolean),
+    })),
+  );
+  return snapshots.sort((a, b) => a.minuteMs - b.minuteMs);
+}
+
+/** Names of files in a directory matching the pattern, sorted. */
+export async function listFiles(dir: string, pattern: RegExp): Promise<string[]> {
+  return (await readdir(dir).catch(() => [] as string[])).filter((n) => pattern.test(n)).sort();
+}
+
+/** Polls (real time) until `check` returns a value, failing with the last value after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Waits until the workflow's status reports at least `ticks` ticks. */
+export async function waitForTicks(handle: WorkflowHandle, ticks: number, timeoutMs = 60_000) {
+  const { status } = await import('../../../src/workflows/definitions');
+  return waitFor(`tick ${ticks}`, async () => {
+    const s = await handle.query(status);
+    return s.tickNumber >= ticks ? s : undefined;
+  }, timeoutMs);
+}
