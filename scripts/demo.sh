@@ -11,4 +11,7 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm install --no-audit --no-fund
 fi
 bash scripts/stack.sh up
-exec npx --no-install tsx src/demo/main.ts "$@"
+# The worker loads a prebuilt workflow bundle instead of running webpack at start-up.
+npm run --silent build:workflows
+# node itself (no npx/tsx wrapper processes), so Ctrl-C and SIGTERM reach the demo directly.
+exec node --import tsx src/demo/main.ts "$@"

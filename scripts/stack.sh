@@ -61,7 +61,7 @@ install_tctl() {
   [ -x "$BIN_DIR/tctl" ] && return 0
   command -v go >/dev/null 2>&1 || return 0
   if ! GOBIN="$BIN_DIR" go install "github.com/temporalio/tctl/cmd/tctl@$TCTL_VERSION" 2>"$CACHE_DIR/tctl-install.err"; then
-    log "tctl $TCTL_VERSION could not be installed (optional; 'temporal' does the same): $(head -c 300 "$CACHE_DIR/tctl-install.err")"
+    log "tctl $TCTL_VERSION not installed (optional; 'temporal' does the same): $(grep -m1 -o '[0-9]\{3\} [A-Za-z ]*' "$CACHE_DIR/tctl-install.err" || echo 'see') $CACHE_DIR/tctl-install.err"
   fi
 }
 

@@ -1,4 +1,5 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 
 /** One of the product's processes (worker, bridge, producer), run as a real child process. */
@@ -28,7 +29,14 @@ export function startTsProcess(options: StartOptions): ManagedProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', options.script, ...(options.args ?? [])], {
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: a Ctrl-C in the terminal reaches only the parent, which stops the children in
+    // data-flow order (one shutdown path) instead of all of them at once.
+    detached: true,
   });
+  // Should the parent die without stopping it, the child must not live on.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
+  void once(child, 'exit').then(() => process.removeListener('exit', killOnExit));
   const onLine = options.onLine ?? ((line: string) => console.log(`[${options.name}] ${line}`));
   createInterface({ input: child.stdout }).on('line', (line) => onLine(line, 'stdout'));
   createInterface({ input: child.stderr }).on('line', (line) => onLine(line, 'stderr'));
