@@ -1,6 +1,7 @@
 /**
- * `npm run tracking -- start|status|top|stop [--workflow-id ID]` (default: TRACKING_WORKFLOW_ID, else retweet-tracking): starts, inspects and stops the RetweetTracking
- * workflow. `start` also takes `--followed ID,ID` and `--tick-seconds N`.
+ * `npm run tracking -- start|status|top|stop [--workflow-id ID]`: starts, inspects and stops the RetweetTracking
+ * workflow (id: --workflow-id, else TRACKING_WORKFLOW_ID, else retweet-tracking). `start` also takes
+ * `--followed ID,ID` and `--tick-seconds N`.
  */
 import { parseArgs } from 'node:util';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';

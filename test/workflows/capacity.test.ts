@@ -1,9 +1,8 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { DEFAULT_FOLLOWED_USER_IDS } from '../../src/domain/followed-users';
 import { RetweetTracking, status, tweetsObserved } from '../../src/workflows';
 import { FakeX, makeTweets } from './support/fake-x';
-import { bundleTracking, quietRuntime, readSnapshots, testActivities, timeSkippingEnv, uniqueId, waitFor } from './support/env';
+import { readSnapshots, testActivities, timeSkippingSuite, uniqueId, waitFor } from './support/env';
 import { bigMessageClient, runHistories } from './support/history';
 
 const TRACKED = 20_000;
@@ -11,30 +10,21 @@ const TICKS = 30;
 const MB = 1024 * 1024;
 
 describe('RetweetTracking at capacity (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  let workflowBundle: WorkflowBundleWithSourceMap;
-
-  beforeAll(async () => {
-    quietRuntime();
-    [env, workflowBundle] = await Promise.all([timeSkippingEnv(), bundleTracking()]);
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
+  const suite = timeSkippingSuite();
 
   it(`tracks ${TRACKED} tweets for ${TICKS} ticks without reaching a payload or history limit`, async () => {
     const tweets = makeTweets(TRACKED, DEFAULT_FOLLOWED_USER_IDS);
     const test = await testActivities(new FakeX(tweets, false));
     const taskQueue = uniqueId('tq');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: test.activities });
+    const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: suite.workflowBundle, activities: test.activities });
     const workflowId = uniqueId('capacity');
     await worker.runUntil(async () => {
-      await env.client.workflow.start(RetweetTracking, { taskQueue, workflowId, args: [{}] });
-      const handle = env.client.workflow.getHandle(workflowId);
+      await suite.env.client.workflow.start(RetweetTracking, { taskQueue, workflowId, args: [{}] });
+      const handle = suite.env.client.workflow.getHandle(workflowId);
       for (let i = 0; i < TRACKED; i += 1000) {
         await handle.signal(tweetsObserved, tweets.slice(i, i + 1000).map((t) => ({ id: t.id, authorId: t.authorId })));
       }
-      await env.sleep(TICKS * 60_000);
+      await suite.env.sleep(TICKS * 60_000);
       const s = await waitFor('the last tick', async () => {
         const now = await handle.query(status);
         return now.tickNumber >= TICKS && (await readSnapshots(test.snapshotDir)).length >= TICKS ? now : undefined;
@@ -49,7 +39,7 @@ describe('RetweetTracking at capacity (time-skipping)', () => {
     expect(snapshots).toHaveLength(TICKS);
     expect(new Set(snapshots[TICKS - 1].lines.map((l) => /^\((\d+),/.exec(l)![1])).size).toBe(TRACKED);
 
-    const client = await bigMessageClient(env.address);
+    const client = await bigMessageClient(suite.env.address);
     const runs = await runHistories(client, workflowId).finally(() => client.connection.close());
     expect(runs.length).toBeGreaterThanOrEqual(3);
     for (const run of runs) {

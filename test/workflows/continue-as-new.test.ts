@@ -1,41 +1,31 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import { DEFAULT_FOLLOWED_USER_IDS } from '../../src/domain/followed-users';
 import { formatCountLine } from '../../src/domain/ranking';
 import { leaderboard, RetweetTracking, status, tweetsObserved } from '../../src/workflows';
 import { FakeX, makeTweets } from './support/fake-x';
-import { bundleTracking, listFiles, quietRuntime, readSnapshots, testActivities, timeSkippingEnv, uniqueId, waitFor } from './support/env';
+import { listFiles, readSnapshots, testActivities, timeSkippingSuite, uniqueId, waitFor } from './support/env';
 
 const followed = DEFAULT_FOLLOWED_USER_IDS;
 
 describe('RetweetTracking Continue-As-New (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  let workflowBundle: WorkflowBundleWithSourceMap;
-
-  beforeAll(async () => {
-    quietRuntime();
-    [env, workflowBundle] = await Promise.all([timeSkippingEnv(), bundleTracking()]);
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
+  const suite = timeSkippingSuite();
 
   it('carries counts, the tick counter and the 15-minute cadence across runs', async () => {
     const tweets = makeTweets(20, followed);
     const test = await testActivities(new FakeX(tweets));
     const taskQueue = uniqueId('tq');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: test.activities });
+    const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: suite.workflowBundle, activities: test.activities });
     await worker.runUntil(async () => {
       // About 11 events per tick: a new run every three or four ticks.
-      const handle = await env.client.workflow.start(RetweetTracking, { taskQueue, workflowId: uniqueId('can'), args: [{ continueAsNewAfterEvents: 40 }] });
+      const handle = await suite.env.client.workflow.start(RetweetTracking, { taskQueue, workflowId: uniqueId('can'), args: [{ continueAsNewAfterEvents: 40 }] });
       await handle.signal(tweetsObserved, tweets.map((t) => ({ id: t.id, authorId: t.authorId })));
-      await env.sleep('16 minutes');
+      await suite.env.sleep('16 minutes');
       const snaps = await waitFor('16 files', async () => {
         const all = await readSnapshots(test.snapshotDir);
         return all.length >= 16 ? all : undefined;
       });
       const s = await waitFor('tick 16 settled', async () => {
-        const now = await env.client.workflow.getHandle(handle.workflowId).query(status);
+        const now = await suite.env.client.workflow.getHandle(handle.workflowId).query(status);
         return now.tickNumber === 16 && now.reportsWritten === 1 ? now : undefined;
       });
 
@@ -47,9 +37,9 @@ describe('RetweetTracking Continue-As-New (time-skipping)', () => {
       expect(await listFiles(test.reportDir, /^top5-\d+\.json$/)).toEqual([`top5-${snaps[14].minuteMs}.json`]);
       expect(s.nextReportTick).toBe(30);
       // Every count survived: the last run's state equals the last snapshot.
-      const board = await env.client.workflow.getHandle(handle.workflowId).query(leaderboard, 100);
+      const board = await suite.env.client.workflow.getHandle(handle.workflowId).query(leaderboard, 100);
       expect(board.map(formatCountLine)).toEqual(snaps[15].lines);
-      await env.client.workflow.getHandle(handle.workflowId).terminate('test over');
+      await suite.env.client.workflow.getHandle(handle.workflowId).terminate('test over');
     });
   });
 
@@ -57,12 +47,12 @@ describe('RetweetTracking Continue-As-New (time-skipping)', () => {
     const tweets = makeTweets(40, followed);
     const test = await testActivities(new FakeX(tweets));
     const taskQueue = uniqueId('tq');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: test.activities });
+    const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: suite.workflowBundle, activities: test.activities });
     await worker.runUntil(async () => {
       const workflowId = uniqueId('can-signals');
-      await env.client.workflow.start(RetweetTracking, { taskQueue, workflowId, args: [{ continueAsNewAfterSignals: 4 }] });
+      await suite.env.client.workflow.start(RetweetTracking, { taskQueue, workflowId, args: [{ continueAsNewAfterSignals: 4 }] });
       // Addressed by workflow id only, so each signal reaches whichever run is current.
-      const handle = env.client.workflow.getHandle(workflowId);
+      const handle = suite.env.client.workflow.getHandle(workflowId);
       // A steady several per second, like the bridge's batches: runs switch while signals keep coming, so some
       // land on a run that is closing (the server then refuses the close until they are handled) and some on
       // the next run.

@@ -2,36 +2,26 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { RefreshInput } from '../../src/activities';
 import { DEFAULT_FOLLOWED_USER_IDS } from '../../src/domain/followed-users';
 import { formatCountLine, rankByRetweets } from '../../src/domain/ranking';
 import { leaderboard, RetweetTracking, status, tweetsObserved, type RetweetTrackingInput } from '../../src/workflows';
 import { XRateLimitError } from '../../src/x/errors';
 import { FakeX, makeTweets, tweetId } from './support/fake-x';
-import { bundleTracking, listFiles, quietRuntime, readSnapshots, testActivities, timeSkippingEnv, uniqueId, waitFor, type TestActivities } from './support/env';
+import { listFiles, readSnapshots, testActivities, timeSkippingSuite, uniqueId, waitFor, type TestActivities } from './support/env';
 
 const followed = DEFAULT_FOLLOWED_USER_IDS;
 
 describe('RetweetTracking edge cases (time-skipping)', () => {
-  let env: TestWorkflowEnvironment;
-  let workflowBundle: WorkflowBundleWithSourceMap;
-
-  beforeAll(async () => {
-    quietRuntime();
-    [env, workflowBundle] = await Promise.all([timeSkippingEnv(), bundleTracking()]);
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
+  const suite = timeSkippingSuite();
 
   /** Runs a fresh worker and workflow for one test. */
   async function withWorkflow(test: TestActivities, input: RetweetTrackingInput, body: (handle: WorkflowHandle<typeof RetweetTracking>) => Promise<void>) {
     const taskQueue = uniqueId('tq');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: test.activities });
+    const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: suite.workflowBundle, activities: test.activities });
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(RetweetTracking, { taskQueue, workflowId: uniqueId('edge'), args: [input] });
+      const handle = await suite.env.client.workflow.start(RetweetTracking, { taskQueue, workflowId: uniqueId('edge'), args: [input] });
       await body(handle);
       await handle.terminate('test over');
     });
@@ -39,7 +29,7 @@ describe('RetweetTracking edge cases (time-skipping)', () => {
 
   /** Skips `ms` of time and waits until the snapshot files for the ticks it crossed are complete. */
   async function skipAndSettle(test: TestActivities, ms: number, files: number) {
-    await env.sleep(ms);
+    await suite.env.sleep(ms);
     return waitFor(`${files} snapshot files`, async () => {
       const snaps = await readSnapshots(test.snapshotDir);
       return snaps.length >= files ? snaps : undefined;

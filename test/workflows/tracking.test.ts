@@ -1,28 +1,18 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker } from '@temporalio/worker';
 import type { RefreshInput } from '../../src/activities';
 import { DEFAULT_FOLLOWED_USER_IDS } from '../../src/domain/followed-users';
 import { formatCountLine, rankByRetweets, type TweetCount } from '../../src/domain/ranking';
 import { RetweetTracking, status, tweetsObserved, type ObservedTweet } from '../../src/workflows';
 import { FakeX, makeTweets, tweetId, type FakeTweet } from './support/fake-x';
-import { bundleTracking, listFiles, quietRuntime, readSnapshots, testActivities, timeSkippingEnv, uniqueId, waitFor } from './support/env';
+import { listFiles, readSnapshots, testActivities, timeSkippingSuite, uniqueId, waitFor } from './support/env';
 
 const followed = DEFAULT_FOLLOWED_USER_IDS;
 const stranger = '999999999';
 
 describe('RetweetTracking over 16 minutes of skipped time', () => {
-  let env: TestWorkflowEnvironment;
-  let workflowBundle: WorkflowBundleWithSourceMap;
-
-  beforeAll(async () => {
-    quietRuntime();
-    [env, workflowBundle] = await Promise.all([timeSkippingEnv(), bundleTracking()]);
-  });
-  afterAll(async () => {
-    await env?.teardown();
-  });
+  const suite = timeSkippingSuite();
 
   it('writes one sorted snapshot per minute equal to what X answered, and one top-5 report at minute 15', async () => {
     // Ground truth: 12 tweets by followed users, one original only seen through a retweet, and noise.
@@ -49,11 +39,11 @@ describe('RetweetTracking over 16 minutes of skipped time', () => {
     };
 
     const taskQueue = uniqueId('tq');
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
+    const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: suite.workflowBundle, activities });
     await worker.runUntil(async () => {
-      const handle = await env.client.workflow.start(RetweetTracking, { taskQueue, workflowId: uniqueId('tracking'), args: [{}] });
+      const handle = await suite.env.client.workflow.start(RetweetTracking, { taskQueue, workflowId: uniqueId('tracking'), args: [{}] });
       await handle.signal(tweetsObserved, observed);
-      await env.sleep('16 minutes');
+      await suite.env.sleep('16 minutes');
       await waitFor('16 snapshot files', async () => (await readSnapshots(snapshotDir)).length >= 16);
       const s = await handle.query(status);
       expect(s).toMatchObject({ tickNumber: 16, trackedTweets: 13, ignoredItems: 2, retweetsSeen: 1, droppedItems: 0, missedTicks: 0, failedTicks: 0 });

@@ -26,6 +26,35 @@ export function bundleTracking(): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({ workflowsPath: require.resolve('../../../src/workflows'), logger: new DefaultLogger('WARN') });
 }
 
+/** What a time-skipping test file shares: one environment and one bundle, set up before its tests. */
+export interface TimeSkippingSuite {
+  readonly env: TestWorkflowEnvironment;
+  readonly workflowBundle: WorkflowBundleWithSourceMap;
+}
+
+/** Registers beforeAll/afterAll for a time-skipping test file; read the fields inside tests. */
+export function timeSkippingSuite(): TimeSkippingSuite {
+  let env: TestWorkflowEnvironment | undefined;
+  let workflowBundle: WorkflowBundleWithSourceMap | undefined;
+  beforeAll(async () => {
+    quietRuntime();
+    [env, workflowBundle] = await Promise.all([timeSkippingEnv(), bundleTracking()]);
+  });
+  afterAll(async () => {
+    await env?.teardown();
+  });
+  return {
+    get env() {
+      if (!env) throw new Error('the time-skipping environment is not set up (use it inside a test)');
+      return env;
+    },
+    get workflowBundle() {
+      if (!workflowBundle) throw new Error('the workflow bundle is not built (use it inside a test)');
+      return workflowBundle;
+    },
+  };
+}
+
 export const uniqueId = (prefix: string): string => `${prefix}-${randomUUID()}`;
 
 /** A log that keeps what the activities print, for assertions. */
