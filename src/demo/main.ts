@@ -59,7 +59,10 @@ async function main(): Promise<void> {
   const args = parseDemoArgs(process.argv.slice(2));
   const env = processEnv();
   const temporal = readTemporalConfig(env);
-  const workflowId = env.TRACKING_WORKFLOW_ID ?? (args.minuteSeconds === 60 ? DEFAULT_WORKFLOW_ID : `${DEFAULT_WORKFLOW_ID}-${args.minuteSeconds}s`);
+  // A fast-clock demo gets a workflow and a task queue of its own: a regular worker must never serve its ticks.
+  const scaled = args.minuteSeconds === 60 ? '' : `-${args.minuteSeconds}s`;
+  const workflowId = env.TRACKING_WORKFLOW_ID ?? `${DEFAULT_WORKFLOW_ID}${scaled}`;
+  const taskQueue = env.TEMPORAL_TASK_QUEUE ?? `${temporal.taskQueue}${scaled}`;
   const snapshotDir = resolve(env.SNAPSHOT_DIR ?? 'data/snapshots');
   const reportDir = resolve(env.REPORT_DIR ?? 'data/reports');
   const { xEnv, emulator } = await xEnvironment(env, args);
@@ -69,14 +72,14 @@ async function main(): Promise<void> {
   // Started here rather than by the bridge's first signal, so the tick length is the demo's; a running
   // workflow with this id is reused (its history goes on).
   await client.workflow.start(WORKFLOW_TYPE, {
-    taskQueue: temporal.taskQueue,
+    taskQueue,
     workflowId,
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
   });
 
   const pipeline = new Pipeline({
-    env: { ...env, ...xEnv, SNAPSHOT_DIR: snapshotDir, REPORT_DIR: reportDir, TRACKING_WORKFLOW_ID: workflowId },
+    env: { ...env, ...xEnv, SNAPSHOT_DIR: snapshotDir, REPORT_DIR: reportDir, TRACKING_WORKFLOW_ID: workflowId, TEMPORAL_TASK_QUEUE: taskQueue },
     // The worker prints the snapshots and reports: show them as they are; tag the rest.
     onLine: (name, line) => console.log(name === 'worker' ? line : `[${name}] ${line}`),
   });
@@ -99,7 +102,7 @@ async function main(): Promise<void> {
       `  minute snapshots: ${snapshotDir}/counts-<minute epoch ms>.txt`,
       `  top-5 reports:    ${reportDir}/top5-<epoch ms>.txt and .json`,
       `  history:          ${ui}/namespaces/${temporal.namespace}/workflows/${workflowId}`,
-      `  at any time:      npm run tracking -- status | top  (TRACKING_WORKFLOW_ID=${workflowId})`,
+      `  at any time:      TRACKING_WORKFLOW_ID=${workflowId} npm run tracking -- status | top`,
       'Ctrl-C stops the processes; `npm run stack -- down` stops the servers.',
       '',
     ].join('\n'),
