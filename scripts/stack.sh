@@ -113,6 +113,8 @@ start_bg() { # start_bg <name> <command...>: detached from this shell, output to
   [ -z "${RT_STARTED_FILE:-}" ] || echo "$name" >>"$RT_STARTED_FILE"
 }
 
+temporal_healthy() { "$BIN_DIR/temporal" operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1; }
+
 start_temporal() {
   if answers "$TEMPORAL_ADDRESS"; then
     log "Temporal already answers at $TEMPORAL_ADDRESS: using it"
@@ -124,7 +126,7 @@ start_temporal() {
   # --db-filename keeps workflows and their histories across server restarts.
   start_bg temporal "$BIN_DIR/temporal" server start-dev --ip 127.0.0.1 --port "${TEMPORAL_ADDRESS##*:}" \
     --ui-port "$TEMPORAL_UI_PORT" --db-filename "$STATE_DIR/temporal.db" --log-level warn
-  wait_until 60 "Temporal" "$BIN_DIR/temporal" operator cluster health --address "$TEMPORAL_ADDRESS" >/dev/null 2>&1 ||
+  wait_until 60 "Temporal" temporal_healthy ||
     die "the Temporal dev server did not come up; see $RUN_DIR/temporal.log"
 }
 
