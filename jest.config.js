@@ -5,8 +5,9 @@ module.exports = {
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] },
-  // Several Temporal native runtimes in one process can end in "ShutdownError: Core is shut down"
-  // (sdk-typescript#614): each test file gets its own worker process and tests run one file at a time.
+  // One file at a time, in band: the files share the real servers (and the 2 cores), and running several
+  // Temporal native runtimes at once is what ends in "ShutdownError: Core is shut down" (sdk-typescript#614).
+  // Each file installs its Runtime and tears its worker down before the next file starts.
   maxWorkers: 1,
   testTimeout: 120_000,
 };
