@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import type { Kafka } from 'kafkajs';
+import { startTsProcess, type ManagedProcess } from '../../src/demo/child-processes';
 import type { ObservedTweet } from '../../src/domain/observed-tweet';
 import { committedOffsets, createTopic, deleteTopics, eventually, produceTweets, sampleTweet, testKafka } from '../kafka/helpers';
 import { requireTemporal } from '../support/services';
@@ -15,6 +15,13 @@ async function signalledTweets(client: Client, workflowId: string): Promise<Obse
     const data = attributes.input?.payloads?.[0]?.data;
     return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as ObservedTweet[]) : [];
   });
+}
+
+/** `npm run bridge` as a real process, with everything it prints collected. */
+function startBridgeProcess(env: NodeJS.ProcessEnv): { bridge: ManagedProcess; output: () => string } {
+  const lines: string[] = [];
+  const bridge = startTsProcess({ name: 'bridge', script: 'src/bridge/main.ts', env: { ...process.env, ...env }, onLine: (line) => lines.push(line) });
+  return { bridge, output: () => lines.join('\n') };
 }
 
 describe('`npm run bridge` (the process)', () => {
@@ -39,23 +46,15 @@ describe('`npm run bridge` (the process)', () => {
     topics.push(topic, deadLetters);
     const workflowId = `bridge-cli-test-${randomUUID()}`;
     const groupId = `bridge-cli-test-${randomUUID()}`;
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'src/bridge/main.ts'], {
-      env: {
-        ...process.env,
-        KAFKA_TWEETS_TOPIC: topic,
-        KAFKA_DEAD_LETTER_TOPIC: deadLetters,
-        BRIDGE_GROUP_ID: groupId,
-        BRIDGE_WORKFLOW_ID: workflowId,
-        BRIDGE_FLUSH_INTERVAL_MS: '200',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const { bridge, output } = startBridgeProcess({
+      KAFKA_TWEETS_TOPIC: topic,
+      KAFKA_DEAD_LETTER_TOPIC: deadLetters,
+      BRIDGE_GROUP_ID: groupId,
+      BRIDGE_WORKFLOW_ID: workflowId,
+      BRIDGE_FLUSH_INTERVAL_MS: '200',
     });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     try {
-      await eventually('the bridge to start', () => (output.includes('Bridge consuming') ? true : undefined), 60_000);
+      await eventually('the bridge to start', () => (output().includes('Bridge consuming') ? true : undefined), 60_000);
       const tweets = [sampleTweet(), sampleTweet(), sampleTweet()];
       await produceTweets(kafka, topic, tweets);
 
@@ -68,14 +67,14 @@ describe('`npm run bridge` (the process)', () => {
       expect(description.type).toBe('RetweetTracking');
       expect(description.taskQueue).toBe('retweet-tracking');
 
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
-      expect(output).toContain('SIGTERM: stopping the bridge');
-      expect(output).toContain('Bridge stopped: 3 tweets delivered');
+      bridge.child.kill('SIGTERM');
+      expect(await bridge.exited).toBe(0);
+      expect(output()).toContain('SIGTERM: stopping the bridge');
+      expect(output()).toContain('Bridge stopped: 3 tweets delivered');
       const committed = await committedOffsets(kafka, groupId, topic);
       expect(Object.values(committed).reduce((sum, o) => sum + Math.max(0, o), 0)).toBe(3);
     } finally {
-      child.kill('SIGKILL');
+      bridge.child.kill('SIGKILL');
       await client.workflow
         .getHandle(workflowId)
         .terminate('test over')
@@ -88,24 +87,17 @@ describe('`npm run bridge` (the process)', () => {
     topics.push(topic);
     const groupId = `bridge-cli-test-${randomUUID()}`;
     await produceTweets(kafka, topic, [sampleTweet()]);
-    const child = spawn(process.execPath, [require.resolve('tsx/cli'), 'src/bridge/main.ts'], {
-      // Port 1 on loopback: nothing listens there.
-      env: { ...process.env, KAFKA_TWEETS_TOPIC: topic, BRIDGE_GROUP_ID: groupId, TEMPORAL_ADDRESS: '127.0.0.1:1' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    // Port 1 on loopback: nothing listens there.
+    const { bridge, output } = startBridgeProcess({ KAFKA_TWEETS_TOPIC: topic, BRIDGE_GROUP_ID: groupId, TEMPORAL_ADDRESS: '127.0.0.1:1' });
     try {
-      await eventually('two connection attempts', () => ((output.match(/Temporal not reachable at 127\.0\.0\.1:1/g) ?? []).length >= 2 ? true : undefined), 60_000);
-      expect(child.exitCode).toBeNull();
-      child.kill('SIGINT');
-      expect(await exited).toBe(0);
-      expect(output).not.toContain('Bridge consuming');
+      await eventually('two connection attempts', () => ((output().match(/Temporal not reachable at 127\.0\.0\.1:1/g) ?? []).length >= 2 ? true : undefined), 60_000);
+      expect(bridge.child.exitCode).toBeNull();
+      bridge.child.kill('SIGINT');
+      expect(await bridge.exited).toBe(0);
+      expect(output()).not.toContain('Bridge consuming');
       expect(await committedOffsets(kafka, groupId, topic)).toEqual({ 0: -1 });
     } finally {
-      child.kill('SIGKILL');
+      bridge.child.kill('SIGKILL');
     }
   });
 });
