@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   if (!temporal) return;
   try {
     const kafka = createKafka(settings.kafka);
-    const created = await ensureProductTopics(kafka, settings.kafka.tweetsPartitions);
+    const created = await ensureProductTopics(kafka, settings.topics, settings.kafka.tweetsPartitions);
     if (created.length > 0) console.log(`Created Kafka topics: ${created.join(', ')}`);
     const bridge = await startBridge({
       kafka,

@@ -71,6 +71,15 @@ export function readUrl(env: Env, name: string, fallback: string): URL {
   return url;
 }
 
+const HOST_PORT = /^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/;
+
+/** A host:port address (a Temporal frontend, say), or the default. */
+export function readHostPort(env: Env, name: string, fallback: string): string {
+  const address = readString(env, name, fallback);
+  if (!HOST_PORT.test(address)) throw new ConfigError(name, `must be host:port, got "${address}"`);
+  return address;
+}
+
 /** A comma-separated list of host:port pairs (Kafka brokers, say). */
 export function readHostPortList(env: Env, name: string, fallback: string): string[] {
   const items = readString(env, name, fallback)
@@ -78,7 +87,7 @@ export function readHostPortList(env: Env, name: string, fallback: string): stri
     .map((s) => s.trim())
     .filter(Boolean);
   for (const item of items) {
-    if (!/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(item)) throw new ConfigError(name, `must list host:port pairs, got "${item}"`);
+    if (!HOST_PORT.test(item)) throw new ConfigError(name, `must list host:port pairs, got "${item}"`);
   }
   if (items.length === 0) throw new ConfigError(name, 'must list at least one host:port');
   return items;

@@ -1,11 +1,12 @@
 import { readIdList, type Env } from '../config/env';
 import { DEFAULT_FOLLOWED_USER_IDS } from '../domain/followed-users';
-import { readKafkaSettings, readTopicNames, type KafkaSettings } from '../kafka/config';
+import { readKafkaSettings, readTopicNames, type KafkaSettings, type TopicNames } from '../kafka/config';
 
 /** What the producer reads from the environment and its command line. */
 export interface ProducerSettings {
   kafka: KafkaSettings;
-  topic: string;
+  /** Publishes to `tweets`; names the dead-letter topic only to create it with the rest. */
+  topics: TopicNames;
   followedUserIds: string[];
   /** `--replay <file.jsonl>`: publish the file's tweets instead of reading the X stream. */
   replayFile?: string;
@@ -15,7 +16,7 @@ export interface ProducerSettings {
 export function readProducerSettings(env: Env, args: readonly string[]): ProducerSettings {
   const settings: ProducerSettings = {
     kafka: readKafkaSettings(env, 'retweet-tracker-producer'),
-    topic: readTopicNames(env).tweets,
+    topics: readTopicNames(env),
     followedUserIds: readIdList(env, 'FOLLOWED_USER_IDS', DEFAULT_FOLLOWED_USER_IDS),
   };
   for (let i = 0; i < args.length; i++) {

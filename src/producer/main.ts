@@ -18,9 +18,9 @@ async function main(): Promise<void> {
     : xStreamSource(xClient as XClient, settings.followedUserIds, consoleLog);
 
   const kafka = createKafka(settings.kafka);
-  const created = await ensureProductTopics(kafka, settings.kafka.tweetsPartitions);
+  const created = await ensureProductTopics(kafka, settings.topics, settings.kafka.tweetsPartitions);
   if (created.length > 0) console.log(`Created Kafka topics: ${created.join(', ')}`);
-  const producer = await startProducer({ kafka, source, topic: settings.topic });
+  const producer = await startProducer({ kafka, source, topic: settings.topics.tweets });
   // The one shutdown path: a signal stops reading and flushes what is in flight; a second one forces the exit.
   let signalled = false;
   const onSignal = (name: NodeJS.Signals): void => {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { ConfigError, readOptionalString, readString, type Env } from '../config/env';
+import { ConfigError, readHostPort, readOptionalString, readString, type Env } from '../config/env';
 import { TASK_QUEUE } from '../shared/names';
 
 /** How to reach Temporal: a local dev server by default, Temporal Cloud with mTLS or an API key. */
@@ -21,8 +21,7 @@ function readFilePath(env: Env, name: string): string | undefined {
 
 /** Reads TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, TEMPORAL_TLS_CERT/KEY/CA/SERVER_NAME and TEMPORAL_API_KEY. */
 export function readTemporalConfig(env: Env): TemporalConfig {
-  const address = readString(env, 'TEMPORAL_ADDRESS', '127.0.0.1:7233');
-  if (!/^[A-Za-z0-9.\-_[\]:]+:\d{1,5}$/.test(address)) throw new ConfigError('TEMPORAL_ADDRESS', `must be host:port, got "${address}"`);
+  const address = readHostPort(env, 'TEMPORAL_ADDRESS', '127.0.0.1:7233');
   const namespace = readString(env, 'TEMPORAL_NAMESPACE', 'default');
   const certPath = readFilePath(env, 'TEMPORAL_TLS_CERT');
   const keyPath = readFilePath(env, 'TEMPORAL_TLS_KEY');

@@ -43,9 +43,4 @@ export class ScriptedClock {
     for (const [advancedAt, value] of this.advances) if (advancedAt <= atMs) elapsed = value;
     return elapsed;
   }
-
-  /** The largest distance between an advance and the half-tick point it was scheduled for. */
-  worstJitterMs(): number {
-    return Math.max(0, ...this.advances.map(([at]) => Math.abs((at % this.tickMs) - this.tickMs / 2)));
-  }
 }

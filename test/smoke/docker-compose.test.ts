@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { readTopicNames } from '../../src/kafka/config';
 import { productTopics } from '../../src/kafka/topics';
 
 /** Docker cannot run here, so the compose file is checked for what users rely on: services, ports and topics. */
@@ -35,7 +36,7 @@ describe('docker-compose.yml', () => {
     expect(bootstrap.depends_on?.kafka.condition).toBe('service_healthy');
     const script = (bootstrap.command ?? []).join(' ');
     const created = [...script.matchAll(/--topic (\S+) --partitions (\d+)/g)].map((m) => ({ topic: m[1], partitions: Number(m[2]) }));
-    const expected = productTopics(6).map((t) => ({ topic: t.topic, partitions: t.numPartitions }));
+    const expected = productTopics(readTopicNames({}), 6).map((t) => ({ topic: t.topic, partitions: t.numPartitions }));
     expect(created).toEqual(expected);
   });
 });
