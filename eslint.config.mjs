@@ -13,6 +13,16 @@ export default tseslint.config(
     },
   },
   {
+    // The dashboard's page script runs in the browser, untyped (no build step): plain JavaScript rules.
+    files: ['src/dashboard/public/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      sourceType: 'module',
+      parserOptions: { projectService: false },
+      globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', EventSource: 'readonly', URLSearchParams: 'readonly', console: 'readonly', uPlot: 'readonly' },
+    },
+  },
+  {
     // Workflow code is replayed deterministically in a sandbox: no Node built-ins, no I/O.
     files: ['src/workflows/**/*.ts'],
     rules: {

@@ -102,7 +102,6 @@ async function main(): Promise<void> {
 
     const lags: Array<{ tweets: number; lagMs: number }> = [];
     const log: ActivityLog = {
-      print: () => undefined,
       info: (message, meta) => {
         if (message === 'snapshot written' && meta) lags.push({ tweets: meta.tweets as number, lagMs: meta.lagMs as number });
       },

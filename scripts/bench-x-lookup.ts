@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'bench-x-'));
   const { child, url, caFile } = await startEmulatorProcess(dir);
   const client = createXClient(makeXConfig({ bearerToken: 'x-emulator-token', baseUrl: url, caFile }));
-  const lookup = createTweetLookup(client, { concurrency: 1 });
+  const lookup = createTweetLookup(client);
   try {
     await new Promise((resolve) => setTimeout(resolve, 300)); // minute 0 must have elapsed for the tweets to exist
     const check = await lookup.lookupTweets(ids);

@@ -11,6 +11,14 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm install --no-audit --no-fund
 fi
 
+# The dashboard's page tests drive Debian's Chromium through playwright-core (which never downloads a browser).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "[test] installing chromium from Debian for the dashboard's page tests"
+  if [ "$(id -u)" = 0 ]; then sudo_cmd=(); else sudo_cmd=(sudo -n); fi
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+
 started="$(mktemp)"
 cleanup() {
   local services

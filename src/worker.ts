@@ -1,6 +1,8 @@
 /** `npm run worker`: runs the RetweetTracking workflow and its activities until SIGINT/SIGTERM. */
 import { ConfigError, processEnv } from './config/env';
 import { consoleActivityLog, createActivities } from './activities';
+import { removeStaleTempFiles } from './activities/files';
+import { createCountsChangelog } from './kafka/changelog';
 import { readWorkerConfig } from './temporal/config';
 import { connectWorker } from './temporal/connection';
 import { createTrackingWorker, workflowCodeOptions } from './temporal/tracking-worker';
@@ -13,7 +15,11 @@ async function main(): Promise<void> {
   const env = processEnv();
   const config = readWorkerConfig(env);
   const xClient = createXClient(readXConfig(env));
+  // A writer killed mid-write leaves a temp file; nothing else will ever remove it.
+  const removed = await removeStaleTempFiles([config.snapshotDir, config.reportDir]);
+  if (removed) console.error(`[worker] removed ${removed} temp file(s) left by an interrupted write`);
   const connection = await connectWorker(config.temporal);
+  const changelog = config.changelog ? await createCountsChangelog(config.changelog.kafka, config.changelog.topics) : undefined;
   try {
     const workflowCode = workflowCodeOptions();
     console.error(`[worker] workflow code: ${workflowCode.workflowBundle ? 'prebuilt bundle' : 'bundled now from'} ${JSON.stringify(workflowCode)}`);
@@ -28,12 +34,14 @@ async function main(): Promise<void> {
         reportDir: config.reportDir,
         clock: Date,
         log: consoleActivityLog,
+        changelog,
       }),
     });
     console.error(`[worker] polling task queue ${worker.options.taskQueue} on ${config.temporal.address} (${config.temporal.namespace})`);
     // The Temporal Runtime shuts the worker down on SIGINT/SIGTERM; run() resolves once it has drained.
     await worker.run();
   } finally {
+    await changelog?.close();
     await connection.close();
     xClient.close();
   }

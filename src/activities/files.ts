@@ -1,26 +1,58 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
+const TEMP_FILE = /^\..*\.tmp$/;
+
 /**
- * Writes a file atomically: a temp file in the same directory, then rename. A reader never sees half a snapshot,
- * and a retried activity simply replaces the file of the same name.
+ * Writes a file atomically and durably: a temp file in the same directory, fsynced, renamed over the target, then
+ * the directory fsynced. A reader never sees half a snapshot, a crash never leaves an empty one, and a retried
+ * activity simply replaces the file of the same name. `beforeRename` may veto the rename (a late attempt).
  */
-export async function writeFileAtomic(path: string, content: string): Promise<void> {
+export async function writeFileAtomic(path: string, content: string, beforeRename?: () => boolean): Promise<boolean> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   // Leading dot: `ls counts-*` and other readers never pick up a temp file.
   const temp = join(dir, `.${randomUUID()}.tmp`);
   try {
-    await writeFile(temp, content, 'utf8');
+    const file = await open(temp, 'w');
+    try {
+      await file.writeFile(content, 'utf8');
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    if (beforeRename && !beforeRename()) {
+      await rm(temp, { force: true });
+      return false;
+    }
     await rename(temp, path);
+    await syncDirectory(dir);
+    return true;
   } catch (error) {
     await rm(temp, { force: true });
     throw error;
   }
 }
 
-/** `YYYY-MM-DD HH:MM:SS` in UTC, the format of the original job's pprint header (UTC: the same on every host). */
-export function formatBatchTime(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Removes temp files a killed writer left behind; run once when a worker starts, before any activity. */
+export async function removeStaleTempFiles(dirs: readonly string[]): Promise<number> {
+  let removed = 0;
+  for (const dir of dirs) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names.filter((n) => TEMP_FILE.test(n))) {
+      await rm(join(dir, name), { force: true });
+      removed += 1;
+    }
+  }
+  return removed;
 }

@@ -1,19 +1,21 @@
+import { Context } from '@temporalio/activity';
 import { join } from 'node:path';
+import { formatBatchTime } from '../domain/batch-time';
 import { decodeCounts } from '../domain/compact-counts';
+import type { CountsChangelog } from '../kafka/changelog';
+import { lookupAll } from '../x/lookup-pool';
 import type { TweetInfo, TweetLookup } from '../x/types';
-import { formatBatchTime, writeFileAtomic } from './files';
 import { toActivityFailure } from './failures';
+import { writeFileAtomic } from './files';
 import { pickTop, reportJson, reportText } from './report';
-import { liveIds, lookupCounts, mergeCounts, pprintText, snapshotText } from './snapshot';
+import { lookupIds, mergeCounts, pprintText, snapshotMeta, snapshotText } from './snapshot';
 import type { EnrichInput, EnrichResult, RefreshInput, RefreshResult } from './types';
 
 export type * from './types';
 export { RATE_LIMITED, X_REFUSED } from './failures';
 
-/** Where printed output and diagnostics go; the worker passes the console, tests pass a recorder. */
+/** Diagnostics of the activities; the product's printed output goes through the workflow, once per tick. */
 export interface ActivityLog {
-  /** The product's printed output (the pprint block, the top-5 report), verbatim. */
-  print(text: string): void;
   info(message: string, meta?: Record<string, unknown>): void;
 }
 
@@ -23,16 +25,25 @@ export interface ActivityDeps {
   reportDir: string;
   clock: { now(): number };
   log: ActivityLog;
+  /** The counts changelog (`retweet-counts`, `retweet-reports`); absent, nothing is published. */
+  changelog?: CountsChangelog;
 }
 
-/** Printed output on stdout, diagnostics on stderr: `npm run worker | tee` keeps only what the original printed. */
+/** Diagnostics on stderr: `npm run worker | tee` keeps only what the original printed. */
 export const consoleActivityLog: ActivityLog = {
-  print: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   info: (message, meta) => console.error(`[activities] ${message}`, meta ? JSON.stringify(meta) : ''),
 };
 
+function inActivity(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined; // called outside an activity (a script or a unit test)
+  }
+}
+
 /** Builds the tracking activities around their dependencies, so tests can substitute the outside world. */
-export function createActivities({ x, snapshotDir, reportDir, clock, log }: ActivityDeps) {
+export function createActivities({ x, snapshotDir, reportDir, clock, log, changelog }: ActivityDeps) {
   async function withFailureMapping<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
@@ -43,18 +54,51 @@ export function createActivities({ x, snapshotDir, reportDir, clock, log }: Acti
 
   // Arrow properties, not methods: the worker and tests pass them around detached from this object.
   return {
-    /** Refreshes every tracked count from X, writes `counts-<minute>.txt`, prints the top lines, returns changes. */
+    /**
+     * Looks up the planned tweets within the tick's budget and deadline, writes `counts-<minute>.txt` and its
+     * sidecar whatever X answered (unanswered tweets keep their last count), publishes the changed counts.
+     */
     refreshAndSnapshot: (input: RefreshInput): Promise<RefreshResult> =>
       withFailureMapping(async () => {
-        const fresh = await lookupCounts(x, liveIds(input));
-        const { ranked, changed } = mergeCounts(input, fresh);
-        await writeFileAtomic(join(snapshotDir, `counts-${input.minuteMs}.txt`), snapshotText(ranked));
-        log.print(pprintText(input.minuteMs, ranked, input.printLines));
-        log.info('snapshot written', { minute: formatBatchTime(input.minuteMs), tweets: ranked.length, lagMs: clock.now() - input.minuteMs });
-        return { changed, gone: fresh.gone, written: ranked.length };
+        const context = inActivity();
+        const report = await lookupAll(x, lookupIds(input), {
+          signal: context?.cancellationSignal,
+          deadlineMs: input.deadlineMs,
+          maxRequests: input.maxRequests,
+          now: () => clock.now(),
+          onProgress: (done, total) => context?.heartbeat({ done, total }),
+        });
+        const { ranked, changed, rows } = mergeCounts(input, report);
+        // A late attempt (its tick given up, a newer attempt started) must not replace what a newer one wrote.
+        const current = (): boolean => !context?.cancellationSignal.aborted;
+        const file = join(snapshotDir, `counts-${input.minuteMs}`);
+        await writeFileAtomic(`${file}.txt`, snapshotText(ranked), current);
+        await writeFileAtomic(`${file}.meta.json`, snapshotMeta(input, report, ranked), current);
+        await changelog?.publishCounts(input.minuteMs, rows);
+        log.info('snapshot written', {
+          minute: formatBatchTime(input.minuteMs),
+          tweets: ranked.length,
+          lookedUp: input.lookupCount - report.notLookedUp.length,
+          requests: report.requests,
+          refused: report.refused,
+          lagMs: clock.now() - input.minuteMs,
+        });
+        return {
+          changed,
+          notLookedUp: report.notLookedUp.join(','),
+          gone: report.goneIds,
+          invalid: report.invalidIds,
+          requests: report.requests,
+          refused: report.refused,
+          ...(report.rateLimit ? { rateLimit: report.rateLimit } : {}),
+          ...(report.refusedUntilMs ? { refusedUntilMs: report.refusedUntilMs } : {}),
+          ...(report.stoppedBy ? { stoppedBy: report.stoppedBy } : {}),
+          ...(report.lastError ? { lastError: report.lastError } : {}),
+          printed: pprintText(input.minuteMs, ranked, input.printLines),
+        };
       }),
 
-    /** Looks up screen names and texts of the top candidates, prints and writes the `top5-<ms>` report. */
+    /** Looks up screen names and texts of the top candidates, writes the `top5-<ms>` report and publishes it. */
     enrichTopTweets: (input: EnrichInput): Promise<EnrichResult> =>
       withFailureMapping(async () => {
         const candidates = decodeCounts(input.candidates);
@@ -65,8 +109,8 @@ export function createActivities({ x, snapshotDir, reportDir, clock, log }: Acti
         const text = reportText(entries);
         await writeFileAtomic(join(reportDir, `${fileBase}.json`), reportJson(input.atMs, entries));
         await writeFileAtomic(join(reportDir, `${fileBase}.txt`), text);
-        log.print(`Top ${input.topSize} at ${formatBatchTime(input.atMs)}\n${text}`);
-        return { entries, gone: result.goneIds, fileBase };
+        await changelog?.publishReport({ atMs: input.atMs, entries });
+        return { entries, gone: result.goneIds, fileBase, printed: `Top ${input.topSize} at ${formatBatchTime(input.atMs)}\n${text}` };
       }),
   };
 }

@@ -1,70 +1,50 @@
-import { Context } from '@temporalio/activity';
-import { decodeCounts, decodeIds, encodeCounts } from '../domain/compact-counts';
+import { formatBatchTime } from '../domain/batch-time';
+import { decodeCounts, encodeCounts } from '../domain/compact-counts';
 import { formatCountLine, rankByRetweets, type TweetCount } from '../domain/ranking';
-import type { TweetLookup } from '../x/types';
-import { formatBatchTime } from './files';
+import type { CountChange } from '../kafka/changelog-record';
+import type { LookupReport } from '../x/lookup-pool';
 import type { RefreshInput } from './types';
 
-/** Ids per lookup call: X's tweet lookup takes at most 100, so each slice is one request. */
-export const LOOKUP_BATCH = 100;
-/** Lookups in flight at once: fast for 20,000 tweets (200 requests) without bursting through X's rate limit. */
-export const LOOKUP_CONCURRENCY = 4;
-
-export interface LookedUpCounts {
-  counts: Map<string, number>;
-  gone: string[];
+/** The file of one tick: every tweet ranked, the X counts that changed, and the changelog rows. */
+export interface MergedCounts {
+  ranked: TweetCount[];
+  /** `id:count,...` of looked-up tweets whose X count differs from the input. */
+  changed: string;
+  /** Tweets whose count differs from the previous file (new tweets included). */
+  rows: CountChange[];
 }
 
-function inActivity(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined; // called outside an activity (a script or a unit test)
-  }
+/** The lookup list of the input: its first `lookupCount` ids, highest priority first. */
+export function lookupIds(input: RefreshInput): string[] {
+  return decodeCounts(input.counts)
+    .slice(0, input.lookupCount)
+    .map(([id]) => id);
 }
 
-/** Looks up retweet counts in batches of 100 with bounded concurrency, heartbeating after every batch. */
-export async function lookupCounts(x: TweetLookup, ids: readonly string[]): Promise<LookedUpCounts> {
-  const context = inActivity();
-  const counts = new Map<string, number>();
-  const gone: string[] = [];
-  let next = 0;
-  let done = 0;
-  const lane = async (): Promise<void> => {
-    while (next < ids.length) {
-      // Stop early when Temporal cancelled the attempt (timeout or workflow gone): no point finishing it.
-      context?.cancellationSignal.throwIfAborted();
-      const slice = ids.slice(next, next + LOOKUP_BATCH);
-      next += slice.length;
-      const result = await x.lookupTweets(slice);
-      for (const tweet of result.tweets) counts.set(tweet.id, tweet.retweetCount);
-      gone.push(...result.goneIds);
-      done += slice.length;
-      context?.heartbeat({ done, total: ids.length });
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(LOOKUP_CONCURRENCY, Math.ceil(ids.length / LOOKUP_BATCH)) }, lane));
-  return { counts, gone };
-}
-
-/** Merges fresh counts into the last known ones: gone and unanswered tweets keep their last count. */
-export function mergeCounts(input: RefreshInput, fresh: LookedUpCounts) {
+/**
+ * Merges what X answered into the input counts: answered tweets take X's number (which may be lower), the others
+ * keep theirs. The previous file's count (`previous`, -1 for a tweet new to the file) gives each row its change.
+ */
+export function mergeCounts(input: RefreshInput, report: LookupReport): MergedCounts {
+  const fresh = new Map(report.tweets.map((tweet) => [tweet.id, tweet]));
+  const previous = new Map(decodeCounts(input.previous));
+  // An id X refuses as malformed is no tweet: it leaves the file at once (the workflow stops tracking it).
+  const invalid = new Set(report.invalidIds);
   const ranked: TweetCount[] = [];
   const changed: Array<[string, number]> = [];
-  for (const [tweetId, last] of decodeCounts(input.counts)) {
-    const now = fresh.counts.get(tweetId);
-    if (now !== undefined && now !== last) changed.push([tweetId, now]);
-    ranked.push({ tweetId, retweets: now ?? last });
+  const rows: CountChange[] = [];
+  for (const [tweetId, count] of decodeCounts(input.counts)) {
+    if (invalid.has(tweetId)) continue;
+    const tweet = fresh.get(tweetId);
+    const retweets = tweet?.retweetCount ?? count;
+    if (tweet && retweets !== count) changed.push([tweetId, retweets]);
+    ranked.push({ tweetId, retweets });
+    const before = previous.get(tweetId) ?? count;
+    if (before < 0 || retweets !== before) {
+      rows.push({ tweetId, count: retweets, delta: retweets - Math.max(before, 0), ...(tweet ? { authorId: tweet.authorId } : {}) });
+    }
   }
-  return { ranked: rankByRetweets(ranked), changed: encodeCounts(changed) };
-}
-
-/** The ids to look up: every tracked tweet not already known gone. */
-export function liveIds(input: RefreshInput): string[] {
-  const gone = new Set(decodeIds(input.gone));
-  return decodeCounts(input.counts)
-    .map(([id]) => id)
-    .filter((id) => !gone.has(id));
+  return { ranked: rankByRetweets(ranked), changed: encodeCounts(changed), rows };
 }
 
 /** The snapshot file body: one `(tweet_id, retweets)` line per tweet, as Spark's saveAsTextFiles wrote them. */
@@ -78,4 +58,30 @@ export function pprintText(minuteMs: number, ranked: readonly TweetCount[], line
   const body = ranked.slice(0, lines).map(formatCountLine);
   if (ranked.length > lines) body.push('...');
   return [rule, `Time: ${formatBatchTime(minuteMs)}`, rule, ...body, ''].join('\n');
+}
+
+/** The sidecar `counts-<minute>.meta.json`: how fresh the file is and what it cost, never in the file's lines. */
+export function snapshotMeta(input: RefreshInput, report: LookupReport, ranked: readonly TweetCount[]): string {
+  const answered = input.lookupCount - report.notLookedUp.length - report.invalidIds.length;
+  return `${JSON.stringify(
+    {
+      minute: new Date(input.minuteMs).toISOString(),
+      minuteMs: input.minuteMs,
+      tweets: ranked.length,
+      planned: input.lookupCount,
+      lookedUp: Math.max(answered, 0),
+      notLookedUp: report.notLookedUp.length,
+      gone: report.goneIds.length,
+      invalid: report.invalidIds.length,
+      requests: report.requests,
+      refused: report.refused,
+      budgetRequests: input.plan.budgetRequests,
+      overdue: input.plan.overdue,
+      staleMinutesBefore: input.plan.staleMinutes,
+      rateLimit: report.rateLimit ?? null,
+      stoppedBy: report.stoppedBy ?? null,
+    },
+    null,
+    2,
+  )}\n`;
 }

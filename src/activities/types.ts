@@ -1,24 +1,59 @@
 /** Inputs and outputs of the tracking activities; the workflow imports these as types only. */
+import type { RateLimitState } from '../x/types';
 
-/** One tick's refresh: every tracked tweet with its last known count, in the compact `id:count,...` encoding. */
+export type { RateLimitState } from '../x/types';
+
+/** One tick's refresh: every tweet of the file with its current count, the ones to look up first. */
 export interface RefreshInput {
-  /** The tick-length boundary of workflow time this snapshot stands for; names the file, so a retry rewrites it. */
+  /** The tick boundary this file stands for; names the file, so a retry rewrites the same one. */
   minuteMs: number;
-  /** `id:count,...` for every tracked tweet (see src/domain/compact-counts.ts). */
+  /**
+   * `id:count,...` for every tweet of the file (see src/domain/compact-counts.ts). The first `lookupCount` entries,
+   * highest priority first, are to be looked up on X; the others carry their last known count.
+   */
   counts: string;
-  /** Comma-separated ids already known gone: not looked up again, written with their last count. */
-  gone: string;
-  /** How many lines to print under the `Time:` header, like Spark's pprint. */
+  lookupCount: number;
+  /** `id:count` of the previous file, only for tweets whose count moved since (stream counts): for the changelog. */
+  previous: string;
+  /** Requests this tick may send (the planner's share of X's budget). */
+  maxRequests: number;
+  /** No lookup starts after this epoch ms: the file must be written within its tick. */
+  deadlineMs: number;
+  /** Lines of the `Time:` block to return for printing, like Spark's pprint. */
   printLines: number;
+  /** What the plan decided, written to the sidecar beside the file. */
+  plan: PlanFacts;
+}
+
+/** The planner's side of the sidecar `counts-<minute>.meta.json`. */
+export interface PlanFacts {
+  budgetRequests: number;
+  /** Tracked tweets already staler than the bound, or about to be, that the budget cannot cover. */
+  overdue: number;
+  /** Minutes since each tweet's last answered lookup, before this tick: p50, p90, max (-1: never looked up). */
+  staleMinutes: { p50: number; p90: number; max: number };
 }
 
 export interface RefreshResult {
-  /** `id:count,...` only for tweets whose count differs from the input: keeps the history small. */
+  /** `id:count,...` for looked-up tweets whose X count differs from the input: keeps the history small. */
   changed: string;
+  /** Comma-separated ids of the lookup list that got no answer (429, deadline, errors): they keep their count. */
+  notLookedUp: string;
   /** Ids X reported as deleted, not found or not authorized in this lookup. */
   gone: string[];
-  /** Lines written to the snapshot file. */
-  written: number;
+  /** Ids X refuses as malformed (400): never looked up again. */
+  invalid: string[];
+  requests: number;
+  /** Requests X answered with 429. */
+  refused: number;
+  rateLimit?: RateLimitState;
+  /** The reset time of a 429 (epoch ms), also when X sent no other rate-limit header. */
+  refusedUntilMs?: number;
+  /** Why lookups stopped before the end of the list, if they did. */
+  stoppedBy?: string;
+  lastError?: string;
+  /** The `Time:` block; the workflow prints it once, after the activity succeeded. */
+  printed: string;
 }
 
 /** The top-5 enrichment: ranked candidates (more than needed, so a gone one is replaced by the next). */
@@ -46,4 +81,6 @@ export interface EnrichResult {
   gone: string[];
   /** Base name of the written files (`top5-<ms>`), `.txt` and `.json`. */
   fileBase: string;
+  /** The report as printed; the workflow prints it once. */
+  printed: string;
 }

@@ -1,7 +1,8 @@
 /**
  * The Kafka-to-Temporal bridge: consumes `tweets` in a consumer group, sends bad records to the dead-letter
  * topic, and signals valid tweets in batches to the tracking workflow (signal-with-start, so the first tweet
- * starts it). Offsets are committed only after Temporal acknowledged the signal that carried them.
+ * starts it, but never over a closed run). Offsets are committed only after Temporal acknowledged the signal that
+ * carried them, and after the dead letters among them were written.
  */
 import type { Client } from '@temporalio/client';
 import { Partitioners, type Kafka, type KafkaMessage, type Producer } from 'kafkajs';
@@ -11,8 +12,9 @@ import { DeadLetterPublisher, type DeadLetter } from '../kafka/dead-letters';
 import { consoleLog, errorMessage, type Log } from '../kafka/log';
 import { decodeTweetRecord } from '../kafka/tweet-record';
 import { BRIDGE_CONSUMER_GROUP, DEAD_LETTER_TOPIC, TASK_QUEUE, TWEETS_TOPIC, WORKFLOW_TYPE } from '../shared/names';
-import { tweetsObserved } from '../workflows/definitions';
-import { DEFAULT_BATCH_LIMITS, DEFAULT_RETRY, SignalBatcher, type BatchLimits, type RetryPolicy, type SendBatch } from './signal-batcher';
+import { abortableSleep, backoffMs } from './backoff';
+import { ClosedError, DEFAULT_BATCH_LIMITS, DEFAULT_RETRY, SignalBatcher, type BatchLimits, type RetryPolicy } from './signal-batcher';
+import { RESUME_COMMAND, WorkflowClosedError, workflowDelivery } from './workflow-delivery';
 
 export interface BridgeOptions {
   kafka: Kafka;
@@ -21,7 +23,7 @@ export interface BridgeOptions {
   /** Default `RetweetTracking`; tests and the benchmark signal their own workflow types. */
   workflowType?: string;
   taskQueue?: string;
-  /** The workflow's arguments when the signal starts it (default `[{}]`: the workflow's defaults). */
+  /** The workflow's arguments when the signal starts the very first run (default `[{}]`: the workflow's defaults). */
   workflowArgs?: unknown[];
   topic?: string;
   deadLetterTopic?: string;
@@ -34,6 +36,8 @@ export interface BridgeOptions {
   signalTimeoutMs?: number;
   /** On stop, how long deliveries in progress may still finish and be committed (default 5 s). */
   shutdownGraceMs?: number;
+  /** Backoff while the dead-letter topic refuses letters (default 500 ms doubling to 30 s). */
+  deadLetterRetry?: Partial<RetryPolicy>;
   /** A progress line this often (default 60 s; 0 = never). */
   statsIntervalMs?: number;
   log?: Log;
@@ -47,7 +51,16 @@ export interface BridgeStats {
   signals: number;
   deadLettered: number;
   failedSignalAttempts: number;
+  /** Why consumption is paused, or null while it flows. */
+  paused: PauseReason | null;
+  /** Partitions held because their dead letters cannot be written (missing or forbidden dead-letter topic). */
+  deadLetterBlockedPartitions: number[];
+  /** Failed attempts to write dead letters. */
+  deadLetterFailures: number;
 }
+
+/** `temporal-unavailable`: signals fail; `workflow-closed`: the workflow was stopped and no new run is open. */
+export type PauseReason = 'temporal-unavailable' | 'workflow-closed';
 
 export interface BridgeHandle {
   /** Finishes what is in flight (briefly), stops the consumer, disconnects. Idempotent. */
@@ -69,17 +82,29 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
   const signalTimeoutMs = options.signalTimeoutMs ?? 5_000;
   const counters = { received: 0, deadLettered: 0 };
 
-  // The deadline bounds an attempt, the client's own gRPC retries included; the batcher then backs off and retries.
-  const send: SendBatch = async (tweets) => {
-    await temporal.withDeadline(Date.now() + signalTimeoutMs, () =>
-      temporal.workflow.signalWithStart(options.workflowType ?? WORKFLOW_TYPE, {
-        workflowId,
-        taskQueue: options.taskQueue ?? TASK_QUEUE,
-        signal: tweetsObserved,
-        signalArgs: [tweets],
-        args: options.workflowArgs ?? [{}],
-      }),
-    );
+  const send = workflowDelivery({
+    temporal,
+    workflowId,
+    workflowType: options.workflowType ?? WORKFLOW_TYPE,
+    taskQueue: options.taskQueue ?? TASK_QUEUE,
+    workflowArgs: options.workflowArgs ?? [{}],
+    timeoutMs: signalTimeoutMs,
+  });
+
+  let paused: PauseReason | null = null;
+  /** Records why deliveries fail; a change of reason is logged once, with what to do about it. */
+  const notePause = (error: unknown): void => {
+    const reason: PauseReason = error instanceof WorkflowClosedError ? 'workflow-closed' : 'temporal-unavailable';
+    if (reason === paused) return;
+    paused = reason;
+    if (reason === 'workflow-closed') {
+      log.error(
+        `Workflow ${workflowId} is closed (stopped, terminated or failed): the bridge will not start a new, empty run over it. ` +
+          `Consumption paused, nothing committed; retrying every few seconds. Resume with: ${RESUME_COMMAND}`,
+      );
+    } else {
+      log.warn(`Temporal did not acknowledge a signal (${errorMessage(error)}): pausing consumption, nothing is committed until it does`);
+    }
   };
 
   // The batcher's callbacks pause and resume the queue, which is created below (they only run once it exists).
@@ -87,11 +112,13 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
     limits,
     retry: { ...DEFAULT_RETRY, ...options.retry },
     send,
-    onUnavailable: (error) => {
-      log.warn(`Temporal did not acknowledge a signal (${errorMessage(error)}): pausing consumption, nothing is committed until it does`);
-      queue.pause();
+    onUnavailable: () => queue.pause(),
+    onAttemptFailed: notePause,
+    onAvailable: () => {
+      if (paused === 'workflow-closed') log.info(`Workflow ${workflowId} has an open run again: consumption resumed`);
+      paused = null;
+      queue.resume();
     },
-    onAvailable: () => queue.resume(),
     log,
   });
 
@@ -99,6 +126,9 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
     idempotent: true,
     maxInFlightRequests: 1,
     createPartitioner: Partitioners.DefaultPartitioner,
+    // Few retries per attempt: a missing or forbidden dead-letter topic then fails fast into our own backoff,
+    // which holds only the partition concerned and never gives up.
+    retry: { initialRetryTime: 300, retries: 3 },
   });
   await producer.connect();
   const deadLetters = new DeadLetterPublisher(producer, options.deadLetterTopic ?? DEAD_LETTER_TOPIC);
@@ -114,13 +144,48 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
     }
     const signalled = batcher.add(valid);
     if (letters.length === 0) return signalled;
-    const deadLettered = deadLetters.publish(letters).then(() => {
-      counters.deadLettered += letters.length;
-      for (const letter of letters) {
-        log.warn(`Dead-lettered ${topic}[${letter.partition}]@${letter.offset} to ${deadLetters.topic}: ${letter.reason} (${counters.deadLettered} so far)`);
+    const abort = new AbortController();
+    const deadLettered = writeDeadLetters(letters, partition, abort.signal);
+    return {
+      done: Promise.all([signalled.done, deadLettered]).then(() => undefined),
+      cancel: () => {
+        abort.abort();
+        signalled.cancel();
+      },
+    };
+  };
+
+  const dlqRetry: RetryPolicy = { initialMs: 500, maxMs: 30_000, ...options.deadLetterRetry };
+  const blocked = new Set<number>();
+  const dlqCounters = { failures: 0 };
+  /**
+   * Writes a sub-batch's dead letters, retrying with backoff until the topic takes them: while it refuses, the
+   * partition is held (its offsets wait, so nothing is skipped) and the others flow. Rejects only when cancelled.
+   */
+  const writeDeadLetters = async (letters: DeadLetter[], partition: number, signal: AbortSignal): Promise<void> => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await deadLetters.publish(letters);
+        break;
+      } catch (error) {
+        if (signal.aborted) throw new ClosedError();
+        dlqCounters.failures++;
+        if (!blocked.has(partition)) {
+          blocked.add(partition);
+          log.error(
+            `Cannot write dead letters of ${topic}[${partition}] to ${deadLetters.topic} (${errorMessage(error)}): ` +
+              `holding partition ${partition} from offset ${letters[0].offset} (nothing after it is committed), retrying with backoff`,
+          );
+        }
+        await abortableSleep(backoffMs(dlqRetry, attempt), signal);
+        if (signal.aborted) throw new ClosedError();
       }
-    });
-    return { done: Promise.all([signalled.done, deadLettered]).then(() => undefined), cancel: () => signalled.cancel() };
+    }
+    if (blocked.delete(partition)) log.info(`${deadLetters.topic} accepts dead letters again: ${topic}[${partition}] resumes`);
+    counters.deadLettered += letters.length;
+    for (const letter of letters) {
+      log.warn(`Dead-lettered ${topic}[${letter.partition}]@${letter.offset} to ${deadLetters.topic}: ${letter.reason} (${counters.deadLettered} so far)`);
+    }
   };
 
   const queue = new BatchingConsumerQueue({
@@ -158,14 +223,26 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
 
   const stats = (): BridgeStats => {
     const sent = batcher.stats();
-    return { ...counters, delivered: sent.tweets, signals: sent.signals, failedSignalAttempts: sent.failedAttempts };
+    return {
+      ...counters,
+      delivered: sent.tweets,
+      signals: sent.signals,
+      failedSignalAttempts: sent.failedAttempts,
+      paused,
+      deadLetterBlockedPartitions: [...blocked].sort((a, b) => a - b),
+      deadLetterFailures: dlqCounters.failures,
+    };
   };
   const statsIntervalMs = options.statsIntervalMs ?? 60_000;
   const progress =
     statsIntervalMs > 0
       ? setInterval(() => {
           const s = stats();
-          log.info(`Bridge: ${s.delivered} tweets delivered in ${s.signals} signals, ${s.deadLettered} dead-lettered, ${s.received} records read`);
+          const held = s.deadLetterBlockedPartitions.length > 0 ? `, partitions ${s.deadLetterBlockedPartitions.join(',')} held (dead-letter topic refusing)` : '';
+          log.info(
+            `Bridge: ${s.delivered} tweets delivered in ${s.signals} signals, ${s.deadLettered} dead-lettered, ${s.received} records read` +
+              `${s.paused ? `, PAUSED (${s.paused})` : ''}${held}`,
+          );
         }, statsIntervalMs)
       : undefined;
   progress?.unref();

@@ -1,4 +1,5 @@
-import { readInteger, readString, type Env } from '../config/env';
+import { readIdList, readInteger, readString, type Env } from '../config/env';
+import { DEFAULT_FOLLOWED_USER_IDS } from '../domain/followed-users';
 import { readKafkaSettings, readTopicNames, type KafkaSettings, type TopicNames } from '../kafka/config';
 import { BRIDGE_CONSUMER_GROUP, DEFAULT_WORKFLOW_ID } from '../shared/names';
 import { readTemporalConfig, type TemporalConfig } from '../temporal/config';
@@ -12,11 +13,13 @@ export interface BridgeSettings {
   workflowId: string;
   batch: BatchLimits;
   temporal: TemporalConfig;
+  /** Seeds `followedUserIds` when the bridge starts the very first run (as the CLI and the producer do). */
+  followedUserIds: string[];
 }
 
 /**
  * Reads the Kafka and Temporal variables plus BRIDGE_GROUP_ID, BRIDGE_WORKFLOW_ID (else TRACKING_WORKFLOW_ID),
- * BRIDGE_BATCH_MAX_TWEETS, BRIDGE_BATCH_MAX_BYTES and BRIDGE_FLUSH_INTERVAL_MS.
+ * BRIDGE_BATCH_MAX_TWEETS, BRIDGE_BATCH_MAX_BYTES, BRIDGE_FLUSH_INTERVAL_MS and FOLLOWED_USER_IDS.
  */
 export function readBridgeSettings(env: Env): BridgeSettings {
   return {
@@ -31,5 +34,6 @@ export function readBridgeSettings(env: Env): BridgeSettings {
       flushIntervalMs: readInteger(env, 'BRIDGE_FLUSH_INTERVAL_MS', DEFAULT_BATCH_LIMITS.flushIntervalMs, 10, 60_000),
     },
     temporal: readTemporalConfig(env),
+    followedUserIds: readIdList(env, 'FOLLOWED_USER_IDS', DEFAULT_FOLLOWED_USER_IDS),
   };
 }

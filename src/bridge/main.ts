@@ -5,6 +5,7 @@ import { createKafka } from '../kafka/client';
 import { ensureProductTopics } from '../kafka/topics';
 import { errorMessage } from '../kafka/log';
 import type { TemporalConfig } from '../temporal/config';
+import type { RetweetTrackingInput } from '../workflows/definitions';
 import { connectClient } from '../temporal/connection';
 import { startBridge } from './bridge';
 import { readBridgeSettings } from './config';
@@ -56,6 +57,7 @@ async function main(): Promise<void> {
       temporal,
       workflowId: settings.workflowId,
       taskQueue: settings.temporal.taskQueue,
+      workflowArgs: [{ followedUserIds: settings.followedUserIds } satisfies RetweetTrackingInput],
       topic: settings.topics.tweets,
       deadLetterTopic: settings.topics.deadLetters,
       groupId: settings.groupId,

@@ -22,7 +22,8 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxTweets: 1000, maxBytes: 128 * 1024, flushIntervalMs: 500 };
-export const DEFAULT_RETRY: RetryPolicy = { initialMs: 200, maxMs: 10_000 };
+// A refused delivery (Temporal down, the workflow closed) is retried every few seconds at most.
+export const DEFAULT_RETRY: RetryPolicy = { initialMs: 200, maxMs: 5_000 };
 
 /**
  * Delivers one batch; resolves when Temporal acknowledged it. It must settle on its own (a deadline): it is never
@@ -37,6 +38,8 @@ export interface SignalBatcherOptions {
   send: SendBatch;
   /** The first failed attempt of a delivery: the caller pauses consumption. */
   onUnavailable(error: unknown): void;
+  /** Every failed attempt (the first included), so the caller can tell why it is still paused. */
+  onAttemptFailed?(error: unknown): void;
   /** A delivery succeeded after failures: the caller resumes consumption. */
   onAvailable(): void;
   log: Log;
@@ -232,7 +235,9 @@ export class SignalBatcher implements PartitionActivity {
           this.unavailable = true;
           this.options.onUnavailable(error);
         }
-        this.options.log.warn(`Signal of ${batch.entries.length} tweet(s) failed (attempt ${attempt + 1}), retrying in ${Math.round(delayMs)} ms: ${errorMessage(error)}`);
+        this.options.onAttemptFailed?.(error);
+        // A long outage retries for hours: log the first attempts, then one in ten, not a line every few seconds.
+        if (attempt < 3 || attempt % 10 === 0) this.options.log.warn(`Signal of ${batch.entries.length} tweet(s) failed (attempt ${attempt + 1}), retrying in ${Math.round(delayMs)} ms: ${errorMessage(error)}`);
         await this.sleep(delayMs);
       }
     }

@@ -1,83 +1,191 @@
 /**
- * `npm run tracking -- start|status|top|stop [--workflow-id ID]`: starts, inspects and stops the RetweetTracking
- * workflow (id: --workflow-id, else TRACKING_WORKFLOW_ID, else retweet-tracking). `start` also takes
- * `--followed ID,ID` and `--tick-seconds N`.
+ * `npm run tracking -- <command>`: starts, inspects, changes and stops the RetweetTracking workflow (id:
+ * --workflow-id, else TRACKING_WORKFLOW_ID, else retweet-tracking). `--help` on every command.
  */
-import { parseArgs } from 'node:util';
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { ConfigError, processEnv } from '../config/env';
+import { Command, InvalidArgumentError } from 'commander';
+import { type Client, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { ConfigError, processEnv, readString } from '../config/env';
 import { formatCountLine } from '../domain/ranking';
+import { isSnowflakeId } from '../domain/tweet-id';
 import { DEFAULT_WORKFLOW_ID, WORKFLOW_TYPE } from '../shared/names';
-import { readTemporalConfig } from '../temporal/config';
+import { readTemporalConfig, type TemporalConfig } from '../temporal/config';
 import { connectClient } from '../temporal/connection';
-import { leaderboard, status, type RetweetTrackingInput } from '../workflows/definitions';
+import type { RetweetTracking } from '../workflows';
+import { checkpoint, follow, leaderboard, status, unfollow, type RetweetTrackingInput } from '../workflows/definitions';
 
-const USAGE = 'usage: npm run tracking -- start|status|top [N]|stop [--workflow-id ID] [--followed ID,ID] [--tick-seconds N]';
+/** Queries need a worker to answer; without one, say so within seconds instead of waiting out the RPC deadline. */
+const QUERY_DEADLINE_MS = 5_000;
 
-function startInput(values: { followed?: string; 'tick-seconds'?: string }): RetweetTrackingInput {
-  const input: RetweetTrackingInput = {};
-  if (values.followed) input.followedUserIds = values.followed.split(',').map((id) => id.trim()).filter(Boolean);
-  if (values['tick-seconds']) input.tickSeconds = Number(values['tick-seconds']);
-  return input;
+/** A whole number within [min, max] for `flag`; commander prints the message with the flag's name. */
+function integer(flag: string, min: number, max: number) {
+  return (raw: string): number => {
+    if (!/^\d+$/.test(raw.trim())) throw new InvalidArgumentError(`${flag} must be a whole number, got "${raw}"`);
+    const value = Number(raw);
+    if (value < min || value > max) throw new InvalidArgumentError(`${flag} must be between ${min} and ${max}, got ${value}`);
+    return value;
+  };
+}
+
+function userIds(raw: string): string[] {
+  const ids = raw.split(/[\s,]+/).filter(Boolean);
+  const bad = ids.filter((id) => !isSnowflakeId(id));
+  if (ids.length === 0 || bad.length) throw new InvalidArgumentError(`user ids must be 1 to 19 digits, got "${raw}"`);
+  return ids;
+}
+
+interface StartFlags {
+  followed?: string[];
+  tickSeconds?: number;
+  stalenessMinutes?: number;
+  horizonDays?: number;
+  maxRequestsPer15min?: number;
+  maxPostReadsPerDay?: number;
+  fresh?: boolean;
+}
+
+function startInput(flags: StartFlags): RetweetTrackingInput {
+  return {
+    ...(flags.followed ? { followedUserIds: flags.followed } : {}),
+    ...(flags.tickSeconds ? { tickSeconds: flags.tickSeconds } : {}),
+    ...(flags.stalenessMinutes ? { stalenessMinutes: flags.stalenessMinutes } : {}),
+    ...(flags.horizonDays ? { horizonDays: flags.horizonDays } : {}),
+    ...(flags.maxRequestsPer15min ? { maxRequestsPer15Min: flags.maxRequestsPer15min } : {}),
+    ...(flags.maxPostReadsPerDay ? { maxPostReadsPerDay: flags.maxPostReadsPerDay } : {}),
+  };
+}
+
+/** What `start` does with a workflow id that already has a closed run: carry its state forward, or start empty. */
+async function start(client: Client, temporal: TemporalConfig, workflowId: string, flags: StartFlags): Promise<void> {
+  const input = startInput(flags);
+  const handle = client.workflow.getHandle(workflowId);
+  const described = await handle.describe().catch((error: unknown) => {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
+  });
+  if (described?.status.name === 'RUNNING') {
+    console.log(`${workflowId} is already running`);
+    return;
+  }
+  if (described && !flags.fresh) {
+    // A closed run still answers queries by replay: its state is where the new run starts.
+    const carried = await client
+      .withDeadline(Date.now() + QUERY_DEADLINE_MS, () => handle.query(checkpoint))
+      .catch((error: unknown) => {
+        throw new Error(
+          `cannot read the state of the ${described.status.name.toLowerCase()} run of ${workflowId} (${(error as Error).message}): ` +
+            `start \`npm run worker\` (task queue ${temporal.taskQueue}) and try again, or pass --fresh to start empty`,
+        );
+      });
+    input.carried = carried;
+    console.log(`carrying ${described.status.name.toLowerCase()} run's state forward: ${carried.followedUserIds.length} followed users`);
+  }
+  try {
+    // Typed by the workflow function (type-only import: no workflow code in the client).
+    await client.workflow.start<typeof RetweetTracking>(WORKFLOW_TYPE, { taskQueue: temporal.taskQueue, workflowId, args: [input] });
+    console.log(`started RetweetTracking as ${workflowId} on task queue ${temporal.taskQueue}${flags.fresh ? ' (empty)' : ''}`);
+  } catch (error) {
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    console.log(`${workflowId} is already running`);
+  }
 }
 
 const iso = (ms?: number): string => (ms === undefined ? '-' : new Date(ms).toISOString());
 
-async function run(client: Client, taskQueue: string, command: string, workflowId: string, rest: string[], values: Record<string, string | undefined>) {
-  const handle = client.workflow.getHandle(workflowId);
-  switch (command) {
-    case 'start': {
-      try {
-        await client.workflow.start(WORKFLOW_TYPE, { taskQueue, workflowId, args: [startInput(values)] });
-        console.log(`started ${WORKFLOW_TYPE} as ${workflowId} on task queue ${taskQueue}`);
-      } catch (error) {
-        if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-        console.log(`${workflowId} is already running`);
-      }
-      return;
-    }
-    case 'status': {
-      const s = await handle.query(status);
-      const { lastReport, followedUserIds, lastTickMs, nextTickMs, nextReportMs, ...counters } = s;
-      console.log(JSON.stringify({ ...counters, followedUserIds: followedUserIds.join(','), lastTick: iso(lastTickMs), nextTick: iso(nextTickMs), nextReport: iso(nextReportMs), lastReport: lastReport?.fileBase }, null, 2));
-      return;
-    }
-    case 'top': {
-      const lines = await handle.query(leaderboard, rest[0] ? Number(rest[0]) : undefined);
-      console.log(lines.length ? lines.map(formatCountLine).join('\n') : '(no tracked tweets yet)');
-      const { lastReport } = await handle.query(status);
-      for (const e of lastReport?.entries ?? []) console.log(`\n@${e.screenName} tweeted in #${e.tweetId}:\n${e.text}`);
-      return;
-    }
-    case 'stop':
-      // Cancellation, not termination: the workflow ends through its own code and the history says who stopped it.
-      await handle.cancel();
-      console.log(`cancellation requested for ${workflowId}`);
-      return;
-    default:
-      throw new Error(USAGE);
-  }
-}
-
-async function main(): Promise<void> {
-  const { positionals, values } = parseArgs({
-    allowPositionals: true,
-    options: { 'workflow-id': { type: 'string' }, followed: { type: 'string' }, 'tick-seconds': { type: 'string' } },
-  });
-  const [command, ...rest] = positionals;
-  if (!command) throw new Error(USAGE);
+/** Runs `work` with a Temporal client; errors that need a worker say which task queue lacks one. */
+async function withClient(work: (client: Client, temporal: TemporalConfig, workflowId: string) => Promise<void>, options: { workflowId?: string }) {
   const env = processEnv();
   const temporal = readTemporalConfig(env);
-  const workflowId = values['workflow-id'] ?? env.TRACKING_WORKFLOW_ID ?? DEFAULT_WORKFLOW_ID;
-  const client = await connectClient(temporal);
+  const workflowId = options.workflowId ?? readString(env, 'TRACKING_WORKFLOW_ID', DEFAULT_WORKFLOW_ID);
+  const client = await connectClient(temporal).catch((error: unknown) => {
+    throw new Error(`cannot reach Temporal at ${temporal.address} (TEMPORAL_ADDRESS): ${(error as Error).message}`);
+  });
   try {
-    await run(client, temporal.taskQueue, command, workflowId, rest, values);
+    await work(client, temporal, workflowId);
   } finally {
     await client.connection.close();
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof ConfigError || error instanceof Error ? error.message : error);
-  process.exitCode = 1;
-});
+function query<T>(client: Client, temporal: TemporalConfig, run: () => Promise<T>): Promise<T> {
+  return client.withDeadline(Date.now() + QUERY_DEADLINE_MS, run).catch((error: unknown) => {
+    if (error instanceof WorkflowNotFoundError) throw error;
+    throw new Error(`no answer within ${QUERY_DEADLINE_MS / 1000} s: is a worker serving task queue ${temporal.taskQueue}? start \`npm run worker\``);
+  });
+}
+
+export function trackingProgram(): Command {
+  const program = new Command('tracking').description('Start, inspect, change and stop the RetweetTracking workflow.');
+  program.option('--workflow-id <id>', 'workflow id (default: TRACKING_WORKFLOW_ID, else retweet-tracking)').showHelpAfterError();
+  const ids = () => program.opts<{ workflowId?: string }>();
+
+  program
+    .command('start')
+    .description("start tracking; after a stop, carries the last run's state forward unless --fresh")
+    .option('--followed <ids>', 'followed user ids, comma-separated (first run only; then use follow/unfollow)', userIds)
+    .option('--tick-seconds <n>', 'tick length in seconds', integer('--tick-seconds', 1, 86_400))
+    .option('--staleness-minutes <n>', 'look up every tweet at least this often, budget allowing', integer('--staleness-minutes', 1, 10_080))
+    .option('--horizon-days <n>', 'days after posting a tweet is tracked', integer('--horizon-days', 1, 365))
+    .option('--max-requests-per-15min <n>', 'own cap on X lookup requests per 15 minutes', integer('--max-requests-per-15min', 1, 1_000_000))
+    .option('--max-post-reads-per-day <n>', 'cap on billed X post reads per UTC day', integer('--max-post-reads-per-day', 1, 100_000_000))
+    .option('--fresh', 'start empty even if a stopped run exists')
+    .action((flags: StartFlags) => withClient((client, temporal, id) => start(client, temporal, id, flags), ids()));
+
+  program
+    .command('status')
+    .description('counters, budget and cost of today, last tick and report')
+    .action(() =>
+      withClient(async (client, temporal, id) => {
+        const s = await query(client, temporal, () => client.workflow.getHandle(id).query(status));
+        const { lastReport, followedUserIds, lastTickMs, nextTickMs, nextReportMs, ...counters } = s;
+        console.log(JSON.stringify({ ...counters, followedUserIds: followedUserIds.join(','), lastTick: iso(lastTickMs), nextTick: iso(nextTickMs), nextReport: iso(nextReportMs), lastReport: lastReport?.fileBase }, null, 2));
+      }, ids()),
+    );
+
+  program
+    .command('top')
+    .description('the top tweets by current count, and the last report')
+    .argument('[n]', 'how many (1-100)', integer('n', 1, 100))
+    .action((n?: number) =>
+      withClient(async (client, temporal, id) => {
+        const handle = client.workflow.getHandle(id);
+        const lines = await query(client, temporal, () => handle.query(leaderboard, n));
+        console.log(lines.length ? lines.map(formatCountLine).join('\n') : '(no tracked tweets yet)');
+        const { lastReport } = await query(client, temporal, () => handle.query(status));
+        for (const e of lastReport?.entries ?? []) console.log(`\n@${e.screenName} tweeted in #${e.tweetId}:\n${e.text}`);
+      }, ids()),
+    );
+
+  for (const [name, update, verb] of [['follow', follow, 'adds'], ['unfollow', unfollow, 'removes']] as const) {
+    program
+      .command(name)
+      .description(`${verb} followed users while tracking runs (the producer's stream rules follow)`)
+      .argument('<ids...>', 'X user ids')
+      .action((raw: string[]) =>
+        withClient(async (client, _temporal, id) => {
+          const list = await client.workflow.getHandle(id).executeUpdate(update, { args: [userIds(raw.join(','))] });
+          console.log(`followed users: ${list.join(',')}`);
+        }, ids()),
+      );
+  }
+
+  program
+    .command('stop')
+    .description('cancel the workflow (the history records who stopped it); `start` carries its state forward')
+    .action(() =>
+      withClient(async (client, _temporal, id) => {
+        // Cancellation, not termination: the workflow ends through its own code and the history says who stopped it.
+        await client.workflow.getHandle(id).cancel();
+        console.log(`cancellation requested for ${id}`);
+      }, ids()),
+    );
+  return program;
+}
+
+if (require.main === module) {
+  trackingProgram()
+    .parseAsync()
+    .catch((error: unknown) => {
+      console.error(error instanceof ConfigError || error instanceof Error ? error.message : error);
+      process.exitCode = 1;
+    });
+}

@@ -4,6 +4,8 @@ export interface EmUser {
   username: string;
   name: string;
   createdAt: string;
+  /** Minute from which the account is suspended: its posts are then unavailable. */
+  suspendedAtMinute?: number;
 }
 
 /** A post: an original tweet, or a retweet (then `retweetedId` names the original). */
@@ -19,6 +21,8 @@ export interface EmTweet {
   retweetCount: number;
   /** Minute of deletion, if deleted. */
   deletedAtMinute?: number;
+  /** Minute from which it is protected (X answers Authorization Error). */
+  protectedAtMinute?: number;
   /** Retweets counted before the simulation started (scenario `retweetCount`); never streamed. */
   initialRetweets: number;
 }
@@ -33,7 +37,12 @@ export interface GroundTruthTweet {
   minute: number;
   retweetCount: number;
   deleted: boolean;
+  /** What a lookup at that minute answers: the post, Not Found (deleted) or Authorization Error. */
+  status: TweetStatus;
 }
+
+/** Whether X serves a post: `deleted` is Not Found; `protected` and `suspended` (author) are Authorization Error. */
+export type TweetStatus = 'live' | 'deleted' | 'protected' | 'suspended';
 
 /** Everything that really happened up to and including `minute`. */
 export interface GroundTruth {

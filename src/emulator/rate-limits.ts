@@ -5,16 +5,7 @@ export interface RateLimit {
 }
 
 /** The endpoints the emulator limits separately. */
-export type EndpointKey = 'tweets' | 'users' | 'rules-get' | 'rules-post' | 'stream';
-
-/** X's app-auth (bearer) limits per 15 minutes on the Pro plan. */
-export const X_RATE_LIMITS: Record<EndpointKey, RateLimit> = {
-  tweets: { limit: 450, windowSeconds: 900 },
-  users: { limit: 300, windowSeconds: 900 },
-  'rules-get': { limit: 450, windowSeconds: 900 },
-  'rules-post': { limit: 100, windowSeconds: 900 },
-  stream: { limit: 50, windowSeconds: 900 },
-};
+export type EndpointKey = 'tweets' | 'timeline' | 'users' | 'rules-get' | 'rules-post' | 'stream';
 
 /** The outcome of counting one request: the headers to send and whether to answer 429. */
 export interface RateDecision {
@@ -27,9 +18,20 @@ export class RateLimiter {
   private readonly windows = new Map<EndpointKey, { startMs: number; used: number }>();
 
   constructor(
-    private readonly limits: Record<EndpointKey, RateLimit>,
+    private limits: Record<EndpointKey, RateLimit>,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /** Switches to other limits (a plan change) and opens fresh windows, as a new X app would have. */
+  setLimits(limits: Record<EndpointKey, RateLimit>): void {
+    this.limits = limits;
+    this.windows.clear();
+  }
+
+  /** The limits in force. */
+  current(): Record<EndpointKey, RateLimit> {
+    return this.limits;
+  }
 
   /** Counts a request to `key` and returns the headers for its response. */
   take(key: EndpointKey): RateDecision {

@@ -49,20 +49,25 @@ export function renderUser(user: EmUser, fields: Set<string>): Record<string, un
   return out;
 }
 
-/** `includes` for the given primary tweets, following the requested expansions. */
+/**
+ * `includes` for the given primary tweets, following the requested expansions. `referenced_tweets.id.author_id`
+ * implies the referenced tweets themselves, as expansion paths do on X. `isLive` leaves out originals X would
+ * not show (deleted, protected, suspended author).
+ */
 export function renderIncludes(
   primary: EmTweet[],
   selection: FieldSelection,
   tweets: Map<string, EmTweet>,
   users: Map<string, EmUser>,
+  isLive: (tweet: EmTweet) => boolean = (tweet) => tweet.deletedAtMinute === undefined,
 ): Record<string, unknown> | undefined {
   const userIds = new Set<string>();
   const included = new Map<string, EmTweet>();
+  const expandReferenced = selection.expansions.has('referenced_tweets.id') || selection.expansions.has('referenced_tweets.id.author_id');
   for (const tweet of primary) {
     if (selection.expansions.has('author_id')) userIds.add(tweet.authorId);
     const referenced = tweet.retweetedId ? tweets.get(tweet.retweetedId) : undefined;
-    // A deleted original is left out of includes, as X does.
-    if (referenced && referenced.deletedAtMinute === undefined && selection.expansions.has('referenced_tweets.id')) {
+    if (referenced && isLive(referenced) && expandReferenced) {
       included.set(referenced.id, referenced);
       if (selection.expansions.has('referenced_tweets.id.author_id')) userIds.add(referenced.authorId);
     }
@@ -89,8 +94,13 @@ export function notFoundError(resource: 'tweet' | 'user', id: string): Record<st
 
 /** X's 400 body for a bad query parameter. */
 export function invalidRequest(parameter: string, value: string, message: string): Record<string, unknown> {
+  return invalidRequests(parameter, [[value, message]]);
+}
+
+/** X's 400 body naming every bad value of one parameter, one entry each. */
+export function invalidRequests(parameter: string, problems: [value: string, message: string][]): Record<string, unknown> {
   return {
-    errors: [{ parameters: { [parameter]: [value] }, message }],
+    errors: problems.map(([value, message]) => ({ parameters: { [parameter]: [value] }, message })),
     title: 'Invalid Request',
     detail: 'One or more parameters to your request was invalid.',
     type: 'https://api.twitter.com/2/problems/invalid-request',
@@ -101,3 +111,43 @@ export function invalidRequest(parameter: string, value: string, message: string
 export function problem(status: number, title: string): Record<string, unknown> {
   return { title, detail: title, type: 'about:blank', status };
 }
+
+/** X's entry in `errors` for a post it will not show: a protected tweet, or one whose author is suspended. */
+export function notAuthorizedError(id: string): Record<string, unknown> {
+  return {
+    value: id,
+    detail: `Sorry, you are not authorized to see the Tweet with id: [${id}].`,
+    title: 'Authorization Error',
+    resource_type: 'tweet',
+    parameter: 'ids',
+    resource_id: id,
+    type: 'https://api.twitter.com/2/problems/not-authorized-for-resource',
+  };
+}
+
+/** X's 429 body once the monthly post cap is used up. */
+export const USAGE_CAPPED = {
+  title: 'UsageCapExceeded',
+  detail: 'Usage cap exceeded: Monthly product cap',
+  type: 'https://api.twitter.com/2/problems/usage-capped',
+} as const;
+
+/** X's 429 body for a second filtered-stream connection. */
+export const TOO_MANY_CONNECTIONS = {
+  title: 'ConnectionException',
+  detail: 'This stream is currently at the maximum allowed connection limit.',
+  connection_issue: 'TooManyConnections',
+  type: 'https://api.twitter.com/2/problems/streaming-connection',
+} as const;
+
+/** X's 403 body when the app's access level lacks an endpoint (the filtered stream on Basic). */
+export const CLIENT_FORBIDDEN = {
+  client_id: '28000001',
+  detail:
+    'When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer App that is attached to a Project. You can create a project via the developer portal.',
+  registration_url: 'https://developer.twitter.com/en/docs/projects/overview',
+  title: 'Client Forbidden',
+  required_enrollment: 'Appropriate Level of API Access',
+  reason: 'client-not-enrolled',
+  type: 'https://api.twitter.com/2/problems/client-forbidden',
+} as const;

@@ -8,6 +8,8 @@ export interface ScenarioTweet {
   text: string;
   /** Retweets it already had before the emulator started (counted, never streamed). */
   retweetCount?: number;
+  /** Makes this post a retweet by `authorId` of that tweet (it then counts toward it, and shows in their timeline). */
+  retweetOf?: string;
 }
 
 /** What happens in one simulated minute. */
@@ -16,8 +18,14 @@ export interface ScenarioMinute {
   tweets?: ScenarioTweet[];
   /** New retweets by other accounts in this minute, by original tweet id; each one is streamed. */
   retweets?: Record<string, number>;
+  /** Retweets taken back in this minute, by original tweet id: the count falls (never streamed). */
+  unretweets?: Record<string, number>;
   /** Tweet ids deleted in this minute. */
   deletes?: string[];
+  /** Tweet ids that become protected in this minute (lookups answer Authorization Error). */
+  protect?: string[];
+  /** User ids suspended in this minute: their posts become unavailable. */
+  suspend?: string[];
 }
 
 /** A scenario file: exact tweets and retweet counts minute by minute, the ground truth a test can state. */
@@ -54,9 +62,16 @@ export function validateScenario(input: unknown): Scenario {
       if (tweet.id !== undefined && !isSnowflakeId(tweet.id)) fail(`${where}: tweet id ${JSON.stringify(tweet.id)} is not a snowflake`);
       if (!isSnowflakeId(tweet.authorId)) fail(`${where}: authorId ${JSON.stringify(tweet.authorId)} is not a user id`);
       if (typeof tweet.text !== 'string') fail(`${where}: tweet text must be a string`);
+      if (tweet.retweetOf !== undefined && !isSnowflakeId(tweet.retweetOf)) fail(`${where}: retweetOf ${JSON.stringify(tweet.retweetOf)} is not a tweet id`);
     }
-    for (const [id, count] of Object.entries(entry.retweets ?? {})) {
-      if (!Number.isInteger(count) || count < 0) fail(`${where}.retweets[${id}] must be a whole number >= 0`);
+    for (const field of ['retweets', 'unretweets'] as const) {
+      for (const [id, count] of Object.entries(entry[field] ?? {})) {
+        if (!Number.isInteger(count) || count < 0) fail(`${where}.${field}[${id}] must be a whole number >= 0`);
+      }
+    }
+    for (const field of ['deletes', 'protect', 'suspend'] as const) {
+      const ids = entry[field];
+      if (ids !== undefined && (!Array.isArray(ids) || !ids.every((id) => isSnowflakeId(id)))) fail(`${where}.${field} must be an array of ids`);
     }
   });
   return scenario;

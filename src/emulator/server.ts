@@ -6,12 +6,14 @@ import { ADMIN_PREFIX, type EmulatorAdmin, handleAdmin, type RequestLogEntry } f
 import { createCertificate } from './certificates';
 import { Faults } from './faults';
 import { sendJson } from './http';
-import { type EndpointKey, type RateLimit, RateLimiter, X_RATE_LIMITS } from './rate-limits';
-import { problem } from './render';
+import { DEFAULT_PLAN, PLAN_RATE_LIMITS, type XPlan } from './plans';
+import { type EndpointKey, type RateLimit, RateLimiter } from './rate-limits';
+import { problem, USAGE_CAPPED } from './render';
 import { RuleStore } from './rules';
 import { loadScenario } from './scenario';
 import { Simulation, type SimulationOptions } from './simulation';
 import { StreamHub } from './stream-hub';
+import { UsageLedger } from './usage';
 import { endpointKey, handleX, type XContext } from './x-routes';
 
 /** Everything configurable about an emulator; all optional. */
@@ -27,7 +29,19 @@ export interface EmulatorOptions extends SimulationOptions {
   minuteSeconds?: number;
   /** Seconds between stream heartbeats (X: 20). */
   heartbeatSeconds?: number;
+  /** X access plan whose rate limits and endpoints apply (default pay-per-use). */
+  plan?: XPlan;
+  /** Limits on top of the plan's; tests and benchmarks that raise them must say so. */
   rateLimits?: Partial<Record<EndpointKey, RateLimit>>;
+  /**
+   * Rate-limit windows in simulated time (with a manual clock, a benchmark's minutes are not real minutes);
+   * default: real time, as clients compare `x-rate-limit-reset` with their own clock.
+   */
+  simulatedRateLimitClock?: boolean;
+  /** Billed post reads per calendar month before X answers UsageCapExceeded (default: no cap). */
+  monthlyPostCap?: number;
+  /** Seconds a stream connection the client left keeps its slot (X: some seconds; default 0). */
+  streamLingerSeconds?: number;
   maxRuleLength?: number;
   maxRules?: number;
   maxStreamConnections?: number;
@@ -58,8 +72,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const scenario = options.scenario ?? (options.scenarioFile ? loadScenario(options.scenarioFile) : undefined);
   const simulation = new Simulation({ ...options, scenario });
   const rules = new RuleStore();
-  const hub = new StreamHub(simulation, rules, (options.heartbeatSeconds ?? 20) * 1000);
-  const limiter = new RateLimiter({ ...X_RATE_LIMITS, ...options.rateLimits });
+  const usage = new UsageLedger(() => simulation.nowMs(), options.monthlyPostCap ?? Number.POSITIVE_INFINITY);
+  const hub = new StreamHub(simulation, rules, (options.heartbeatSeconds ?? 20) * 1000, usage, (options.streamLingerSeconds ?? 0) * 1000);
+  let plan: XPlan = options.plan ?? DEFAULT_PLAN;
+  const limitsOf = (p: XPlan): Record<EndpointKey, RateLimit> => ({ ...PLAN_RATE_LIMITS[p], ...options.rateLimits });
+  const limiter = new RateLimiter(limitsOf(plan), options.simulatedRateLimitClock ? () => simulation.nowMs() : Date.now);
   const faults = new Faults();
   const bearerToken = options.bearerToken ?? DEFAULT_EMULATOR_TOKEN;
   const expectedAuth = Buffer.from(`Bearer ${bearerToken}`);
@@ -67,6 +84,9 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     simulation,
     rules,
     hub,
+    faults,
+    usage,
+    plan: () => plan,
     maxRuleLength: options.maxRuleLength ?? 512,
     maxRules: options.maxRules ?? 1000,
     maxStreamConnections: options.maxStreamConnections ?? 1,
@@ -78,14 +98,29 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const admin: EmulatorAdmin = {
     advance: (minutes = 1) => clock.advance(minutes),
     elapsedMinutes: () => simulation.elapsedMinutes,
-    groundTruth: (minute) => simulation.groundTruth(minute),
+    groundTruth: (minute, ids) => simulation.groundTruth(minute, ids),
     posted: () => simulation.postedEvents(),
     requests: () => log.map((entry) => ({ ...entry, query: { ...entry.query } })),
     clearRequests: () => void log.splice(0),
-    failNext: (count, status, resetSeconds) => faults.failNext({ count, status, ...(resetSeconds !== undefined ? { resetSeconds } : {}) }),
+    failNext: (count, status, resetSeconds, endpoint) =>
+      faults.failNext({ count, status, ...(resetSeconds !== undefined ? { resetSeconds } : {}), ...(endpoint ? { endpoint } : {}) }),
     delayNext: (ms, count) => faults.delayNext(ms, count),
+    hangNext: (count, endpoint = 'tweets') => faults.hangNext({ count, endpoint }),
+    rejectIds: (ids) => faults.rejectIds(ids),
     dropStreams: (opts) => hub.drop(opts?.operational),
-    clearFaults: () => faults.clear(),
+    clearFaults: () => {
+      faults.clear();
+      hub.clearLinger();
+    },
+    setStreamLinger: (seconds) => void (hub.lingerMs = seconds * 1000),
+    plan: () => ({ plan, limits: limiter.current() }),
+    setPlan: (next) => {
+      plan = next;
+      limiter.setLimits(limitsOf(plan));
+    },
+    usage: (day) => usage.usage(day),
+    usageDays: () => usage.allDays(),
+    setMonthlyPostCap: (cap) => usage.setMonthlyPostCap(cap),
     rules: () => rules.list(),
     streamConnections: () => hub.size,
   };
@@ -111,17 +146,28 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const serveX = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const delay = faults.takeDelay();
     if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-    const fault = faults.takeFailure();
+    const key = endpointKey(req.method ?? 'GET', url.pathname);
+    // Half-open: the request is accepted and never answered; only the client's timeout ends it.
+    if (faults.takeHang(key)) return;
+    const fault = faults.takeFailure(key);
     if (fault) {
       const headers: Record<string, string> =
         fault.status === 429 ? { 'x-rate-limit-limit': '0', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(Math.ceil(Date.now() / 1000) + (fault.resetSeconds ?? 1)) } : {};
+      if (fault.status === 429) usage.countRefused();
       return sendJson(res, fault.status, problem(fault.status, fault.status === 429 ? 'Too Many Requests' : fault.status === 503 ? 'Service Unavailable' : 'Error'), headers);
     }
-    const key = endpointKey(req.method ?? 'GET', url.pathname);
     if (!key) return sendJson(res, 404, { errors: [{ message: 'Sorry, that page does not exist', code: 34 }] });
     if (!isAuthorized(req)) return sendJson(res, 401, problem(401, 'Unauthorized'));
+    usage.countRequest(key);
     const rate = limiter.take(key);
-    if (!rate.allowed) return sendJson(res, 429, problem(429, 'Too Many Requests'), rate.headers);
+    if (!rate.allowed) {
+      usage.countRefused();
+      return sendJson(res, 429, problem(429, 'Too Many Requests'), rate.headers);
+    }
+    if ((key === 'tweets' || key === 'timeline' || key === 'stream') && usage.capReached()) {
+      usage.countRefused();
+      return sendJson(res, 429, USAGE_CAPPED, rate.headers);
+    }
     await handleX(ctx, key, req, res, url, rate.headers);
   };
 

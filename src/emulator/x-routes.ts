@@ -1,25 +1,46 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Faults } from './faults';
 import { readJsonBody, sendJson } from './http';
 import type { EmTweet } from './model';
+import { planHasStream, type XPlan } from './plans';
 import type { EndpointKey } from './rate-limits';
-import { invalidRequest, notFoundError, readFieldSelection, renderIncludes, renderTweet, renderUser } from './render';
+import {
+  CLIENT_FORBIDDEN,
+  invalidRequest,
+  invalidRequests,
+  notAuthorizedError,
+  notFoundError,
+  readFieldSelection,
+  renderIncludes,
+  renderTweet,
+  renderUser,
+  TOO_MANY_CONNECTIONS,
+} from './render';
 import { parseRule, type RuleStore } from './rules';
 import type { Simulation } from './simulation';
 import type { StreamHub } from './stream-hub';
+import { userTimeline } from './timeline';
+import type { UsageLedger } from './usage';
 
 /** What the X endpoints need. */
 export interface XContext {
   simulation: Simulation;
   rules: RuleStore;
   hub: StreamHub;
+  faults: Faults;
+  usage: UsageLedger;
+  plan(): XPlan;
   maxRuleLength: number;
   maxRules: number;
   maxStreamConnections: number;
 }
 
+const TIMELINE_PATH = /^\/2\/users\/([^/]+)\/tweets$/;
+
 /** The rate-limit bucket of an X endpoint, or undefined when the emulator does not serve it. */
 export function endpointKey(method: string, pathname: string): EndpointKey | undefined {
   if (method === 'GET' && pathname === '/2/tweets') return 'tweets';
+  if (method === 'GET' && TIMELINE_PATH.test(pathname)) return 'timeline';
   if (method === 'GET' && pathname === '/2/users') return 'users';
   if (method === 'GET' && pathname === '/2/tweets/search/stream/rules') return 'rules-get';
   if (method === 'POST' && pathname === '/2/tweets/search/stream/rules') return 'rules-post';
@@ -36,9 +57,13 @@ export async function handleX(
   url: URL,
   headers: Record<string, string>,
 ): Promise<void> {
+  // Basic has no filtered stream, and so no use for its rules either.
+  if ((key === 'stream' || key === 'rules-get' || key === 'rules-post') && !planHasStream(ctx.plan())) return sendJson(res, 403, CLIENT_FORBIDDEN, headers);
   switch (key) {
     case 'tweets':
       return lookupTweets(ctx, res, url, headers);
+    case 'timeline':
+      return userTimeline(ctx, res, url, decodeURIComponent((TIMELINE_PATH.exec(url.pathname) as RegExpExecArray)[1]), headers);
     case 'users':
       return lookupUsers(ctx, res, url, headers);
     case 'rules-get':
@@ -50,39 +75,42 @@ export async function handleX(
   }
 }
 
-/** Validates an `ids` list as X does: 1 to 100 numeric ids. */
-function readIds(res: ServerResponse, url: URL, headers: Record<string, string>): string[] | undefined {
+/** Validates an `ids` list as X does: 1 to 100 ids of 1-19 digits; `refused` adds ids the faults make X refuse. */
+function readIds(res: ServerResponse, url: URL, headers: Record<string, string>, refused: (id: string) => boolean = () => false): string[] | undefined {
   const raw = url.searchParams.get('ids') ?? '';
   const ids = raw.split(',').filter(Boolean);
   if (ids.length < 1 || ids.length > 100) {
     sendJson(res, 400, invalidRequest('ids', raw, `The number of values in the \`ids\` query parameter list [${ids.length}] is not between 1 and 100`), headers);
     return undefined;
   }
-  const bad = ids.find((id) => !/^[0-9]{1,19}$/.test(id));
-  if (bad !== undefined) {
-    sendJson(res, 400, invalidRequest('ids', bad, `The \`ids\` query parameter value [${bad}] is not valid`), headers);
+  // One bad id fails the whole request; X names each bad value.
+  const bad = ids.filter((id) => !/^[0-9]{1,19}$/.test(id) || refused(id));
+  if (bad.length) {
+    sendJson(res, 400, invalidRequests('ids', bad.map((id) => [id, `The \`ids\` query parameter value [${id}] is not valid`])), headers);
     return undefined;
   }
   return ids;
 }
 
 function lookupTweets(ctx: XContext, res: ServerResponse, url: URL, headers: Record<string, string>): void {
-  const ids = readIds(res, url, headers);
+  const ids = readIds(res, url, headers, (id) => ctx.faults.isRejected(id));
   if (!ids) return;
   const selection = readFieldSelection(url.searchParams);
   const found: EmTweet[] = [];
   const errors: Record<string, unknown>[] = [];
   for (const id of ids) {
     const tweet = ctx.simulation.tweets.get(id);
+    const status = tweet ? ctx.simulation.statusAt(tweet) : 'deleted';
     // A deleted tweet is indistinguishable from one that never existed.
-    if (tweet && tweet.deletedAtMinute === undefined) found.push(tweet);
-    else errors.push(notFoundError('tweet', id));
+    if (status === 'live') found.push(tweet as EmTweet);
+    else errors.push(status === 'deleted' ? notFoundError('tweet', id) : notAuthorizedError(id));
   }
   const body: Record<string, unknown> = {};
   if (found.length) body.data = found.map((tweet) => renderTweet(tweet, selection.tweetFields));
-  const includes = renderIncludes(found, selection, ctx.simulation.tweets, ctx.simulation.users);
+  const includes = renderIncludes(found, selection, ctx.simulation.tweets, ctx.simulation.users, (t) => ctx.simulation.statusAt(t) === 'live');
   if (includes) body.includes = includes;
   if (errors.length) body.errors = errors;
+  ctx.usage.readPosts(found.map((tweet) => tweet.id));
   sendJson(res, 200, body, headers);
 }
 
@@ -182,13 +210,9 @@ async function postRules(ctx: XContext, req: IncomingMessage, res: ServerRespons
 }
 
 function openStream(ctx: XContext, res: ServerResponse, url: URL, headers: Record<string, string>): void {
-  if (ctx.hub.size >= ctx.maxStreamConnections) {
-    sendJson(res, 429, {
-      title: 'ConnectionException',
-      detail: 'This stream is currently at the maximum allowed connection limit.',
-      connection_issue: 'TooManyConnections',
-      type: 'https://api.twitter.com/2/problems/streaming-connection',
-    }, headers);
+  if (ctx.hub.occupied() >= ctx.maxStreamConnections) {
+    ctx.usage.countRefused();
+    sendJson(res, 429, TOO_MANY_CONNECTIONS, headers);
     return;
   }
   const backfill = Number(url.searchParams.get('backfill_minutes') ?? 0);

@@ -22,12 +22,19 @@ export function readKafkaSettings(env: Env, clientIdFallback: string): KafkaSett
 export interface TopicNames {
   tweets: string;
   deadLetters: string;
+  /** The producer's per-user progress (compacted): the newest tweet of each followed user it published. */
+  progress?: string;
 }
 
-/** Reads KAFKA_TWEETS_TOPIC and KAFKA_DEAD_LETTER_TOPIC (default `tweets` and `tweets.dlq`). */
+/** The progress topic belongs to its tweets topic: `<tweets topic>.progress` unless KAFKA_PROGRESS_TOPIC says otherwise. */
+export const progressTopicFor = (tweetsTopic: string): string => `${tweetsTopic}.progress`;
+
+/** Reads KAFKA_TWEETS_TOPIC, KAFKA_DEAD_LETTER_TOPIC and KAFKA_PROGRESS_TOPIC (default `tweets`, `tweets.dlq`, `<tweets>.progress`). */
 export function readTopicNames(env: Env): TopicNames {
+  const tweets = readString(env, 'KAFKA_TWEETS_TOPIC', TWEETS_TOPIC);
   return {
-    tweets: readString(env, 'KAFKA_TWEETS_TOPIC', TWEETS_TOPIC),
+    tweets,
     deadLetters: readString(env, 'KAFKA_DEAD_LETTER_TOPIC', DEAD_LETTER_TOPIC),
+    progress: readString(env, 'KAFKA_PROGRESS_TOPIC', progressTopicFor(tweets)),
   };
 }

@@ -1,13 +1,21 @@
 import type { Admin, ITopicConfig, Kafka } from 'kafkajs';
+import { changelogTopicConfigs } from './changelog';
 import type { TopicNames } from './config';
 
 /** The topics the product uses: tweets keyed by tweet id, and the dead-letter topic for records the bridge refuses. */
 export function productTopics(names: TopicNames, tweetsPartitions: number): ITopicConfig[] {
-  return [
+  const topics: ITopicConfig[] = [
     { topic: names.tweets, numPartitions: tweetsPartitions, replicationFactor: 1 },
     // Dead letters are rare and read by people: one partition keeps them in arrival order.
     { topic: names.deadLetters, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: String(30 * 24 * 3600 * 1000) }] },
+    // The counts changelog (`retweet-counts`, `retweet-reports`) the worker publishes and dashboards read.
+    ...changelogTopicConfigs(),
   ];
+  if (names.progress) {
+    // One small record per followed user, keyed by user id: compaction keeps the newest of each, forever.
+    topics.push({ topic: names.progress, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] });
+  }
+  return topics;
 }
 
 /** Creates whichever product topics are missing; existing topics are left as they are. Returns the names created. */

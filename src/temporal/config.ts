@@ -1,5 +1,7 @@
 import { existsSync } from 'node:fs';
 import { ConfigError, readHostPort, readOptionalString, readString, type Env } from '../config/env';
+import { readChangelogTopics, type ChangelogTopics } from '../kafka/changelog';
+import { readKafkaSettings, type KafkaSettings } from '../kafka/config';
 import { TASK_QUEUE } from '../shared/names';
 
 /** How to reach Temporal: a local dev server by default, Temporal Cloud with mTLS or an API key. */
@@ -40,18 +42,26 @@ export function readTemporalConfig(env: Env): TemporalConfig {
   return config;
 }
 
-/** Snapshot and report directories of the worker. */
+/** Snapshot and report directories of the worker, and where it publishes the counts changelog. */
 export interface WorkerConfig {
   temporal: TemporalConfig;
   snapshotDir: string;
   reportDir: string;
+  /** Kafka and topics of the counts changelog; undefined when COUNTS_CHANGELOG=off. */
+  changelog?: { kafka: KafkaSettings; topics: ChangelogTopics };
 }
 
-/** Reads the worker's configuration: Temporal, SNAPSHOT_DIR (./data/snapshots) and REPORT_DIR (./data/reports). */
+/**
+ * Reads the worker's configuration: Temporal, SNAPSHOT_DIR (./data/snapshots), REPORT_DIR (./data/reports) and
+ * COUNTS_CHANGELOG (on|off, default on: the Kafka settings and changelog topic names).
+ */
 export function readWorkerConfig(env: Env): WorkerConfig {
+  const changelog = readString(env, 'COUNTS_CHANGELOG', 'on');
+  if (changelog !== 'on' && changelog !== 'off') throw new ConfigError('COUNTS_CHANGELOG', `must be on or off, got "${changelog}"`);
   return {
     temporal: readTemporalConfig(env),
     snapshotDir: readString(env, 'SNAPSHOT_DIR', './data/snapshots'),
     reportDir: readString(env, 'REPORT_DIR', './data/reports'),
+    ...(changelog === 'on' ? { changelog: { kafka: readKafkaSettings(env, 'retweet-tracker-worker'), topics: readChangelogTopics(env) } } : {}),
   };
 }

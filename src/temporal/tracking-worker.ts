@@ -1,8 +1,19 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
+import { NativeConnection, Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
 import type { TrackingActivities } from '../activities';
 import { TASK_QUEUE } from '../shared/names';
+import type { ProductOutputSinks } from '../workflows/output';
+
+/** Where the product's printed output goes: stdout by default, so `npm run worker | tee` keeps what the original printed. */
+export type PrintOutput = (text: string) => void;
+
+export const printToStdout: PrintOutput = (text) => void process.stdout.write(text.endsWith('\n') ? text : `${text}\n`);
+
+/** The workflow's output sink: not called during replay, so a block is printed once, when its tick happens. */
+export function outputSinks(print: PrintOutput = printToStdout): InjectedSinks<ProductOutputSinks> {
+  return { output: { print: { fn: (_info, text) => print(text), callDuringReplay: false } } };
+}
 
 /** Where `npm run build:workflows` writes the prebuilt workflow bundle (WORKFLOW_BUNDLE overrides it). */
 export const WORKFLOW_BUNDLE_PATH = resolve(process.env.WORKFLOW_BUNDLE ?? 'dist/workflow-bundle.js');
@@ -38,6 +49,8 @@ export interface TrackingWorkerOptions {
   taskQueue?: string;
   /** Tests pass a bundle built once per file. */
   workflowCode?: Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'>;
+  /** The product's printed output (stdout by default). */
+  print?: PrintOutput;
 }
 
 /** The RetweetTracking worker: workflow and activities on the `retweet-tracking` task queue. */
@@ -47,6 +60,7 @@ export async function createTrackingWorker(options: TrackingWorkerOptions): Prom
     namespace: options.namespace,
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     activities: options.activities,
+    sinks: outputSinks(options.print),
     ...(options.workflowCode ?? workflowCodeOptions()),
     // Let an in-flight refresh finish its file on shutdown; longer would hold up a deploy for nothing.
     shutdownGraceTime: '10 seconds',

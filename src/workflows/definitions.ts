@@ -2,7 +2,8 @@
  * The RetweetTracking workflow's public API: its input, signal and queries. Clients (the Kafka bridge, the CLI,
  * tests) import this module alone, so they never pull workflow code.
  */
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { TweetCount } from '../domain/ranking';
 import type { ObservedTweet } from '../domain/observed-tweet';
 import type { ReportEntry } from '../activities/types';
 
@@ -14,6 +15,14 @@ export const tweetsObserved = defineSignal<[ObservedTweet[]]>('tweetsObserved');
 /** The top tracked tweets by current count (gone ones skipped); `limit` defaults to the top size, at most 100. */
 export const leaderboard = defineQuery<LeaderboardEntry[], [limit?: number]>('leaderboard');
 export const status = defineQuery<TrackingStatus>('status');
+/** The followed user ids: the one source of truth the producer syncs its stream rules to. */
+export const followedUsers = defineQuery<string[]>('followedUsers');
+/** Everything a new run needs to carry on where this one stopped (also answered by a closed run). */
+export const checkpoint = defineQuery<CarriedState>('checkpoint');
+/** Adds followed users while tracking runs; returns the new list. Validated: ids as X allows them. */
+export const follow = defineUpdate<string[], [string[]]>('follow');
+/** Removes followed users (their tracked tweets stay until their horizon); returns the new list. */
+export const unfollow = defineUpdate<string[], [string[]]>('unfollow');
 
 /** Workflow input: every field optional, so `temporal workflow start` with no input works. */
 export interface RetweetTrackingInput {
@@ -29,6 +38,14 @@ export interface RetweetTrackingInput {
   printLines?: number;
   /** Tracked tweets kept at most (default 20,000); beyond it the oldest tweet stops being tracked. */
   maxTrackedTweets?: number;
+  /** Every tracked tweet is looked up at least this often while X's budget allows (default 15). */
+  stalenessMinutes?: number;
+  /** A tweet is tracked this long after it was posted, then retires from the files (default 7). */
+  horizonDays?: number;
+  /** A cap of our own on lookup requests per 15 minutes (default none: X's limit alone). */
+  maxRequestsPer15Min?: number;
+  /** A cap on billed post reads per UTC day, for cost control (default none). */
+  maxPostReadsPerDay?: number;
   /** Continue-As-New after this many history events in a run (default 4,000). */
   continueAsNewAfterEvents?: number;
   /** Continue-As-New after this many history bytes in a run (default 2 MiB), when the server reports the size. */
@@ -41,10 +58,18 @@ export interface RetweetTrackingInput {
 
 /** The state that survives Continue-As-New, compactly encoded. */
 export interface CarriedState {
-  /** `id:count,...` of every tracked tweet. */
-  counts: string;
-  /** Comma-separated ids of tweets X reported gone. */
-  gone: string;
+  /** `id:count:posted:lookup:change:file:gone,...` of every tracked tweet, times in minutes before `asOfMs`. */
+  tweets: string;
+  asOfMs: number;
+  /** Comma-separated ids X refused as malformed. */
+  invalid: string;
+  /** The followed users as changed by `follow`/`unfollow`. */
+  followedUserIds: string[];
+  /** Recent retweet ids counted from the stream (dedupe window). */
+  recentRetweets: string;
+  /** X's rate-limit state after the last lookup, and what was spent today. */
+  xBudget?: XBudget;
+  usage: XUsage;
   /** Tick boundaries passed since the first run (missed ones included): drives the report cadence. */
   tickNumber: number;
   lastTickMs?: number;
@@ -67,6 +92,10 @@ export interface TrackingCounters {
   missedTicks: number;
   /** Ticks whose refresh failed after its retries (no file for that minute). */
   failedTicks: number;
+  /** Retweets not counted again because their id was already counted (redeliveries). */
+  duplicateRetweets: number;
+  /** Tweets that reached their horizon and left the files. */
+  retiredTweets: number;
   reportsWritten: number;
   failedReports: number;
   signalsReceived: number;
@@ -78,14 +107,48 @@ export interface LastReport {
   entries: ReportEntry[];
 }
 
-export interface LeaderboardEntry {
-  tweetId: string;
-  retweets: number;
+/** One line of the leaderboard: a tweet and its cumulative retweet count. */
+export type LeaderboardEntry = TweetCount;
+
+/** X's rate-limit headers of the last lookup. */
+export interface XBudget {
+  limit: number;
+  remaining: number;
+  resetMs: number;
+  observedAtMs: number;
+}
+
+/** What the tracker spent on X: the planner's windows, and today's figures for status and cost. */
+export interface XUsage {
+  /** Our own 15-minute window for maxRequestsPer15Min. */
+  requestsThisWindow: number;
+  windowStartMs: number;
+  /** The UTC day the "today" figures belong to. */
+  utcDayStartMs: number;
+  /** Billed post reads today: lookups deduplicated per UTC day, plus stream posts. */
+  postReadsToday: number;
+  lookupRequestsToday: number;
+  refusedRequestsToday: number;
+  streamPostsToday: number;
 }
 
 export interface TrackingStatus extends TrackingCounters {
   trackedTweets: number;
   goneTweets: number;
+  /** Ids X refused as malformed: never looked up again. */
+  invalidTweets: number;
+  /** Tracked tweets staler than the bound that X's budget cannot cover (0 while it can). */
+  overdueTweets: number;
+  /** Minutes since the last answered lookup, over the tracked tweets (-1: some never looked up). */
+  staleMinutes: { p50: number; p90: number; max: number };
+  /** Requests the last plan could spend per tick. */
+  budgetRequestsPerTick?: number;
+  xBudget?: XBudget;
+  /** X figures of the current UTC day: requests, billed post reads and their estimated cost at $0.005 a read. */
+  xRequestsToday: number;
+  xRefusedToday: number;
+  billedPostReadsToday: number;
+  estimatedCostUsdToday: number;
   followedUserIds: string[];
   tickSeconds: number;
   tickNumber: number;

@@ -1,6 +1,6 @@
 /**
  * RetweetTracking: the durable replacement of the 2018 Spark job's checkpointed state. Every tick (a minute by
- * default), on the boundary, it refreshes the retweet counts of every tracked tweet and writes a snapshot file;
+ * default), on the boundary, it refreshes the retweet counts it can within X's budget and writes a snapshot file;
  * every 15th tick it writes a top-5 report. Tweets arrive by signal from the Kafka bridge.
  */
 import {
@@ -8,13 +8,27 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  log,
   proxyActivities,
+  setCurrentDetails,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities';
-import { leaderboard, status, tweetsObserved, type RetweetTrackingInput } from './definitions';
+import { formatBatchTime } from '../domain/batch-time';
+import { formatCountLine } from '../domain/ranking';
+import {
+  checkpoint,
+  follow,
+  followedUsers,
+  leaderboard,
+  status,
+  tweetsObserved,
+  unfollow,
+  type RetweetTrackingInput,
+} from './definitions';
 import { resolveOptions, type TrackingOptions } from './options';
+import { output } from './output';
 import { TrackingState, type RunFacts } from './tracking-state';
 
 export * from './definitions';
@@ -26,44 +40,71 @@ function runFacts(): RunFacts {
   return { historyLength, historySize, continueAsNewSuggested };
 }
 
-function activitiesFor({ tickMs }: TrackingOptions) {
-  const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' } as const;
-  const { refreshAndSnapshot } = proxyActivities<Activities>({
+const retry = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds' } as const;
+
+/** The tick's refresh, with a summary the Web UI shows beside the activity. */
+function refreshActivity({ tickMs }: TrackingOptions, summary: string) {
+  return proxyActivities<Activities>({
     // A refresh is worth nothing once its tick is over (the next tick writes a fresher file), so the attempt
-    // chain, retries and rate-limit waits included, is bounded by one tick; the tick then counts as failed.
+    // chain is bounded by one tick; the activity itself stops looking up at 3/4 of it to write its file in time.
     scheduleToCloseTimeout: tickMs,
-    // Lookups heartbeat after every batch of 100 ids; a hung request is noticed in 20 s and retried.
-    heartbeatTimeout: '20 seconds',
+    // Lookups heartbeat after every request (each has a 10 s timeout); a hung worker is noticed in 30 s.
+    heartbeatTimeout: '30 seconds',
     retry,
-  });
-  const { enrichTopTweets } = proxyActivities<Activities>({
+    summary,
+  }).refreshAndSnapshot;
+}
+
+function reportActivity({ tickMs }: TrackingOptions, summary: string) {
+  return proxyActivities<Activities>({
     // One lookup of at most 100 ids and two small files.
     startToCloseTimeout: '30 seconds',
     // Also one tick: a report that cannot be written by then is retried on the next tick rather than queued.
     scheduleToCloseTimeout: tickMs,
     retry,
-  });
-  return { refreshAndSnapshot, enrichTopTweets };
+    summary,
+  }).enrichTopTweets;
+}
+
+/** What the Web UI shows as the workflow's current details: the last tick and the current top tweets. */
+function details(state: TrackingState, nowMs: number): string {
+  const s = state.status(nowMs, runFacts());
+  const top = state.leaderboard(5).map(formatCountLine).join('\n');
+  const last = s.lastTickMs === undefined ? 'none yet' : formatBatchTime(s.lastTickMs);
+  return [
+    `**Last tick** ${last} UTC · **tracked** ${s.trackedTweets} · **followed** ${s.followedUserIds.length}`,
+    `**X today** ${s.xRequestsToday} requests, ${s.billedPostReadsToday} billed reads (~$${s.estimatedCostUsdToday})`,
+    `**Missed/failed ticks** ${s.missedTicks}/${s.failedTicks} · **overdue** ${s.overdueTweets}`,
+    '',
+    '**Top 5**',
+    top || '(nothing tracked yet)',
+  ].join('\n');
 }
 
 /** Tracks the retweet counts of the followed users' tweets, one snapshot per tick and a top-N report per period. */
 export async function RetweetTracking(input: RetweetTrackingInput = {}): Promise<void> {
   const options = resolveOptions(input);
   const state = new TrackingState(options, input.carried);
-  const { refreshAndSnapshot, enrichTopTweets } = activitiesFor(options);
 
-  setHandler(tweetsObserved, (batch) => state.observe(batch));
+  setHandler(tweetsObserved, (batch) => state.observe(batch, Date.now()));
   setHandler(leaderboard, (limit) => state.leaderboard(limit));
   setHandler(status, () => state.status(Date.now(), runFacts()));
+  setHandler(followedUsers, () => state.followedUserIds());
+  setHandler(checkpoint, () => state.carry(Date.now()));
+  setHandler(follow, (ids) => state.follow(ids), { validator: (ids) => state.validateUserIds(ids) });
+  setHandler(unfollow, (ids) => state.unfollow(ids), { validator: (ids) => state.validateUserIds(ids) });
 
   // The report runs beside the ticks, so a slow X lookup for it never delays a snapshot.
   let reportRunning = false;
   const startReport = (atMs: number): void => {
     reportRunning = true;
     state.reportStarted();
-    enrichTopTweets(state.enrichInput(atMs))
+    reportActivity(options, `top-${options.topSize} report for ${formatBatchTime(atMs)} UTC`)(state.enrichInput(atMs))
       .then(
-        (result) => state.applyReport(result, atMs),
+        (result) => {
+          state.applyReport(result, atMs);
+          output.print(result.printed);
+        },
         (error: unknown) => state.recordReportFailure(error),
       )
       .finally(() => (reportRunning = false))
@@ -74,22 +115,30 @@ export async function RetweetTracking(input: RetweetTrackingInput = {}): Promise
   const timeToContinue = (): boolean => !reportRunning && state.shouldContinueAsNew(runFacts());
 
   for (;;) {
-    const waitMs = state.nextTickMs(Date.now()) - Date.now();
+    const nextMs = state.nextTickMs(Date.now());
+    const waitMs = nextMs - Date.now();
     // Waits for the tick boundary, or less when the history or signal count calls for a new run first.
-    if (waitMs > 0 && (await condition(timeToContinue, waitMs))) break;
+    if (waitMs > 0 && (await condition(timeToContinue, waitMs, { summary: `tick at ${formatBatchTime(nextMs)} UTC` }))) break;
 
-    const minuteMs = state.beginTick(Date.now());
+    const tickMs = state.beginTick(Date.now());
+    const refreshInput = state.refreshInput(tickMs, Date.now());
+    const summary = `${formatBatchTime(tickMs)} UTC: look up ${refreshInput.lookupCount} tweets, file of ${refreshInput.counts ? refreshInput.counts.split(',').length : 0}`;
     try {
-      state.applyRefresh(await refreshAndSnapshot(state.refreshInput(minuteMs)));
+      const result = await refreshActivity(options, summary)(refreshInput);
+      state.applyRefresh(result, tickMs, Date.now());
+      output.print(result.printed);
+      if (result.stoppedBy) log.warn('lookups stopped early; unanswered tweets keep their counts', { stoppedBy: result.stoppedBy, notLookedUp: refreshInput.lookupCount });
     } catch (error) {
       if (isCancellation(error)) throw error;
       state.recordTickFailure(error);
+      log.warn('tick failed: no file for this tick', { tick: formatBatchTime(tickMs), error: String(error) });
     }
-    if (state.reportDue() && !reportRunning) startReport(minuteMs);
+    if (state.reportDue() && !reportRunning) startReport(tickMs);
+    setCurrentDetails(details(state, Date.now()));
     if (timeToContinue()) break;
   }
 
-  // Signal handlers are synchronous today; waiting keeps it correct if one ever awaits.
+  // Let update and signal handlers finish before the run hands over.
   await condition(allHandlersFinished);
-  await continueAsNew<typeof RetweetTracking>({ ...input, carried: state.carry() });
+  await continueAsNew<typeof RetweetTracking>({ ...input, carried: state.carry(Date.now()) });
 }

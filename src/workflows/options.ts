@@ -11,6 +11,10 @@ export interface TrackingOptions {
   topSize: number;
   printLines: number;
   maxTrackedTweets: number;
+  stalenessMs: number;
+  horizonMs: number;
+  maxRequestsPer15Min?: number;
+  maxPostReadsPerDay?: number;
   continueAsNewAfterEvents: number;
   continueAsNewAfterBytes: number;
   continueAsNewAfterSignals: number;
@@ -22,6 +26,8 @@ export const DEFAULTS = {
   topSize: 5,
   printLines: 10,
   maxTrackedTweets: 20_000,
+  stalenessMinutes: 15,
+  horizonDays: 7,
   // The server suggests Continue-As-New near 4K events / 4 MB; these apply when it is configured otherwise (and
   // when it reports no size, like the test server). 2 MiB, not 4: a run closes after the tick that crosses the
   // threshold plus a Continue-As-New input, each ~0.5 MB at 20,000 tweets, and histories under 4 MB fit in one
@@ -32,8 +38,10 @@ export const DEFAULTS = {
   continueAsNewAfterSignals: 2_000,
 } as const;
 
-function positiveInteger(input: RetweetTrackingInput, field: keyof typeof DEFAULTS, max: number): number {
-  const value = (input as Record<string, unknown>)[field] ?? DEFAULTS[field];
+type IntegerField = keyof typeof DEFAULTS | 'maxRequestsPer15Min' | 'maxPostReadsPerDay';
+
+function positiveInteger(input: RetweetTrackingInput, field: IntegerField, max: number): number {
+  const value = (input as Record<string, unknown>)[field] ?? (DEFAULTS as Record<string, number>)[field];
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
     // A failed workflow with this message beats a workflow task that retries forever on bad input.
     throw ApplicationFailure.create({ type: 'InvalidInput', nonRetryable: true, message: `${field} must be an integer between 1 and ${max}, got ${JSON.stringify(value)}` });
@@ -54,6 +62,10 @@ export function resolveOptions(input: RetweetTrackingInput): TrackingOptions {
     topSize: positiveInteger(input, 'topSize', 50),
     printLines: positiveInteger(input, 'printLines', 1_000),
     maxTrackedTweets: positiveInteger(input, 'maxTrackedTweets', 100_000),
+    stalenessMs: positiveInteger(input, 'stalenessMinutes', 7 * 24 * 60) * 60_000,
+    horizonMs: positiveInteger(input, 'horizonDays', 365) * 24 * 3_600_000,
+    ...(input.maxRequestsPer15Min === undefined ? {} : { maxRequestsPer15Min: positiveInteger(input, 'maxRequestsPer15Min', 1_000_000) }),
+    ...(input.maxPostReadsPerDay === undefined ? {} : { maxPostReadsPerDay: positiveInteger(input, 'maxPostReadsPerDay', 100_000_000) }),
     continueAsNewAfterEvents: positiveInteger(input, 'continueAsNewAfterEvents', 50_000),
     continueAsNewAfterBytes: positiveInteger(input, 'continueAsNewAfterBytes', 50 * 1024 * 1024),
     continueAsNewAfterSignals: positiveInteger(input, 'continueAsNewAfterSignals', 9_000),

@@ -1,14 +1,27 @@
 import type { EnrichInput, EnrichResult, RefreshInput, RefreshResult } from '../activities/types';
-import { encodeCounts } from '../domain/compact-counts';
+import { decodeCounts, decodeIds, encodeCounts } from '../domain/compact-counts';
 import { validateObservedTweet } from '../domain/observed-tweet';
-import type { CarriedState, LastReport, LeaderboardEntry, TrackingCounters, TrackingStatus } from './definitions';
+import { UNKNOWN_LIMIT, UTC_DAY_MS } from '../domain/refresh-budget';
+import { planRefresh } from '../domain/refresh-planner';
+import { isBilledRead, recordUsage } from '../domain/refresh-usage';
+import { isSnowflakeId } from '../domain/tweet-id';
+import type { CarriedState, LastReport, LeaderboardEntry, TrackingCounters, TrackingStatus, XBudget, XUsage } from './definitions';
 import type { TrackingOptions } from './options';
+import { RecentIds } from './recent-ids';
 import { TrackedTweets } from './tracked-tweets';
 
 /** Extra report candidates beyond the top size, so tweets found gone at report time are replaced by the next. */
 const REPORT_SPARES = 10;
 /** X's lookup takes 100 ids per request: the report's single lookup stays one request. */
 const MAX_CANDIDATES = 100;
+/** Retweet ids remembered for dedupe: more than a bridge ever redelivers after a crash (one uncommitted batch). */
+const RECENT_RETWEETS = 10_000;
+/** Followed users at most: X allows 1,000 rules of 1,024 characters; one user per rule clause. */
+const MAX_FOLLOWED = 1_000;
+/** X's pay-per-use price of one billed post read. */
+export const USD_PER_POST_READ = 0.005;
+/** Lookups of a tick stop at this share of it, so the file is written before the next tick. */
+const LOOKUP_SHARE_OF_TICK = 0.75;
 
 /** The run-facts the status query reports; read from workflowInfo() by the workflow. */
 export interface RunFacts {
@@ -17,6 +30,22 @@ export interface RunFacts {
   continueAsNewSuggested: boolean;
 }
 
+/** The refresh under way: its lookup list, and retweets streamed meanwhile (X's answer may predate them). */
+interface InFlight {
+  lookup: string[];
+  streamed: Map<string, number>;
+}
+
+const NO_USAGE: XUsage = {
+  requestsThisWindow: 0,
+  windowStartMs: 0,
+  utcDayStartMs: 0,
+  postReadsToday: 0,
+  lookupRequestsToday: 0,
+  refusedRequestsToday: 0,
+  streamPostsToday: 0,
+};
+
 /**
  * Everything the RetweetTracking workflow knows, in one plain class: the handlers and the main loop call its
  * methods, and `carry()` hands it to the next run. No Temporal APIs here, so it is easy to reason about.
@@ -24,25 +53,36 @@ export interface RunFacts {
 export class TrackingState {
   private readonly followed: Set<string>;
   private readonly tweets: TrackedTweets;
+  private readonly recentRetweets: RecentIds;
   private tickNumber = 0;
   private lastTickMs?: number;
   private nextReportTick: number;
   private runNumber = 1;
   private lastReport?: LastReport;
   private lastError?: string;
+  private xBudget?: XBudget;
+  private usage: XUsage;
+  private inFlight?: InFlight;
+  private lastPlan = { overdue: 0, budgetRequests: undefined as number | undefined };
   private signalsThisRun = 0;
   /** Payload bytes this run added to the history, counted here because not every server reports the size. */
   private payloadBytesThisRun = 0;
   private readonly counters: TrackingCounters = {
-    droppedItems: 0, ignoredItems: 0, retweetsSeen: 0, evictedTweets: 0, missedTicks: 0,
-    failedTicks: 0, reportsWritten: 0, failedReports: 0, signalsReceived: 0,
+    droppedItems: 0, ignoredItems: 0, retweetsSeen: 0, evictedTweets: 0, missedTicks: 0, failedTicks: 0,
+    duplicateRetweets: 0, retiredTweets: 0, reportsWritten: 0, failedReports: 0, signalsReceived: 0,
   };
 
-  constructor(private readonly options: TrackingOptions, carried?: CarriedState) {
-    this.followed = new Set(options.followedUserIds);
+  constructor(
+    private readonly options: TrackingOptions,
+    carried?: CarriedState,
+  ) {
+    this.followed = new Set(carried?.followedUserIds ?? options.followedUserIds);
     this.nextReportTick = options.reportEveryTicks;
-    this.tweets = new TrackedTweets(options.maxTrackedTweets, carried);
+    this.tweets = new TrackedTweets(options.maxTrackedTweets, options.horizonMs, carried);
+    this.recentRetweets = new RecentIds(RECENT_RETWEETS, carried?.recentRetweets);
+    this.usage = { ...NO_USAGE, ...carried?.usage };
     if (!carried) return;
+    this.xBudget = carried.xBudget;
     this.tickNumber = carried.tickNumber;
     this.lastTickMs = carried.lastTickMs;
     this.nextReportTick = carried.nextReportTick;
@@ -51,10 +91,10 @@ export class TrackingState {
     Object.assign(this.counters, carried.counters);
   }
 
-  // --- Signals -------------------------------------------------------------------------------------------------
+  // --- Signals and updates -------------------------------------------------------------------------------------
 
   /** Applies one `tweetsObserved` batch. Never throws: a throwing handler would fail the workflow task. */
-  observe(batch: unknown): void {
+  observe(batch: unknown, nowMs: number): void {
     this.signalsThisRun += 1;
     this.counters.signalsReceived += 1;
     this.payloadBytesThisRun += approxJsonBytes(batch);
@@ -62,6 +102,7 @@ export class TrackingState {
       this.counters.droppedItems += 1;
       return;
     }
+    this.rollDay(nowMs);
     for (const item of batch) {
       const checked = validateObservedTweet(item);
       if (!checked.ok) {
@@ -69,19 +110,61 @@ export class TrackingState {
         continue;
       }
       const { id, authorId, retweetedOf } = checked.value;
-      if (retweetedOf) {
-        // A retweet's count is its original's count: track the original if a followed user wrote it.
-        if (this.followed.has(retweetedOf.authorId)) {
-          this.counters.retweetsSeen += 1;
-          this.track(retweetedOf.id);
-        } else this.counters.ignoredItems += 1;
-      } else if (this.followed.has(authorId)) this.track(id);
-      else this.counters.ignoredItems += 1;
+      if (retweetedOf) this.observeRetweet(id, retweetedOf.id, retweetedOf.authorId, nowMs);
+      else if (this.followed.has(authorId)) {
+        if (this.tweets.get(id) === undefined) this.usage.streamPostsToday += 1;
+        this.track(id, nowMs, 0);
+      } else this.counters.ignoredItems += 1;
     }
   }
 
-  private track(id: string): void {
-    if (this.tweets.track(id)) this.counters.evictedTweets += 1;
+  /**
+   * A retweet counts toward its original at once (hybrid counting), once per retweet id: the next lookup
+   * reconciles to X's number. An original not tracked yet starts with the retweets seen, until X answers.
+   */
+  private observeRetweet(retweetId: string, originalId: string, originalAuthorId: string, nowMs: number): void {
+    if (!this.followed.has(originalAuthorId)) {
+      this.counters.ignoredItems += 1;
+      return;
+    }
+    if (!this.recentRetweets.add(retweetId)) {
+      this.counters.duplicateRetweets += 1;
+      return;
+    }
+    this.counters.retweetsSeen += 1;
+    this.usage.streamPostsToday += 1;
+    this.usage.postReadsToday += 1;
+    if (this.tweets.addRetweet(originalId, nowMs)) {
+      const streamed = this.inFlight?.streamed;
+      if (streamed) streamed.set(originalId, (streamed.get(originalId) ?? 0) + 1);
+    } else this.track(originalId, nowMs, 1);
+  }
+
+  private track(id: string, nowMs: number, initial: number): void {
+    if (this.tweets.track(id, nowMs, initial).evicted) this.counters.evictedTweets += 1;
+  }
+
+  /** Validates a `follow`/`unfollow` argument; throws (rejecting the update) with what is wrong. */
+  validateUserIds(ids: unknown): void {
+    if (!Array.isArray(ids) || ids.length === 0) throw new Error('give at least one user id');
+    const bad = ids.filter((id) => !isSnowflakeId(id));
+    if (bad.length) throw new Error(`not X user ids (1 to 19 digits): ${bad.map((id) => JSON.stringify(id)).join(', ')}`);
+  }
+
+  follow(ids: readonly string[]): string[] {
+    const added = ids.filter((id) => !this.followed.has(id));
+    if (this.followed.size + added.length > MAX_FOLLOWED) throw new Error(`at most ${MAX_FOLLOWED} followed users`);
+    for (const id of added) this.followed.add(id);
+    return this.followedUserIds();
+  }
+
+  unfollow(ids: readonly string[]): string[] {
+    for (const id of ids) this.followed.delete(id);
+    return this.followedUserIds();
+  }
+
+  followedUserIds(): string[] {
+    return [...this.followed];
   }
 
   // --- Ticks ---------------------------------------------------------------------------------------------------
@@ -96,29 +179,91 @@ export class TrackingState {
   beginTick(nowMs: number): number {
     const { tickMs } = this.options;
     const boundary = Math.floor(nowMs / tickMs) * tickMs;
-    const minuteMs = this.lastTickMs === undefined ? boundary : Math.max(boundary, this.lastTickMs + tickMs);
-    const missed = this.lastTickMs === undefined ? 0 : (minuteMs - this.lastTickMs) / tickMs - 1;
+    const tickMsAt = this.lastTickMs === undefined ? boundary : Math.max(boundary, this.lastTickMs + tickMs);
+    const missed = this.lastTickMs === undefined ? 0 : (tickMsAt - this.lastTickMs) / tickMs - 1;
     this.counters.missedTicks += missed;
     this.tickNumber += 1 + missed;
-    this.lastTickMs = minuteMs;
-    return minuteMs;
+    this.lastTickMs = tickMsAt;
+    return tickMsAt;
   }
 
-  refreshInput(minuteMs: number): RefreshInput {
-    const input = { minuteMs, ...this.tweets.encode(), printLines: this.options.printLines };
-    this.payloadBytesThisRun += input.counts.length + input.gone.length;
+  /** Plans the tick's lookups within X's budget and builds the activity input; retired tweets leave first. */
+  refreshInput(tickMs: number, nowMs: number): RefreshInput {
+    this.rollDay(nowMs);
+    const o = this.options;
+    const settings = {
+      tickMs: o.tickMs,
+      stalenessBoundMs: o.stalenessMs,
+      horizonMs: o.horizonMs,
+      idsPerRequest: 100,
+      ...(o.maxRequestsPer15Min ? { maxRequestsPer15Min: o.maxRequestsPer15Min } : {}),
+      ...(o.maxPostReadsPerDay ? { maxPostReadsPerDay: o.maxPostReadsPerDay } : {}),
+    };
+    const plan = planRefresh(this.tweets.plannerTweets(), nowMs, this.xBudget, this.usage, settings);
+    this.counters.retiredTweets += this.tweets.retire(plan.retire).length;
+    this.lastPlan = { overdue: plan.overdue, budgetRequests: plan.budgetRequests };
+    this.inFlight = { lookup: plan.lookup, streamed: new Map() };
+    const input: RefreshInput = {
+      minuteMs: tickMs,
+      counts: encodeCounts(this.tweets.fileEntries(plan.lookup)),
+      lookupCount: plan.lookup.length,
+      previous: encodeCounts(this.tweets.previousFileCounts()),
+      // JSON has no Infinity: an unbounded budget is simply every request the list needs.
+      maxRequests: Number.isFinite(plan.budgetRequests) ? Math.max(plan.budgetRequests, 0) : plan.requests,
+      deadlineMs: tickMs + Math.floor(o.tickMs * LOOKUP_SHARE_OF_TICK),
+      printLines: o.printLines,
+      plan: { budgetRequests: plan.budgetRequests, overdue: plan.overdue, staleMinutes: this.tweets.staleness(nowMs) },
+    };
+    this.payloadBytesThisRun += input.counts.length + input.previous.length;
     return input;
   }
 
-  applyRefresh(result: RefreshResult): void {
-    this.payloadBytesThisRun += result.changed.length + approxJsonBytes(result.gone);
-    this.tweets.applyCounts(result.changed);
+  /** Applies X's answers: counts (plus what the stream added meanwhile), gone and refused ids, the budget. */
+  applyRefresh(result: RefreshResult, tickMs: number, nowMs: number): void {
+    this.payloadBytesThisRun += result.changed.length + result.notLookedUp.length + approxJsonBytes(result.gone);
+    const flight = this.inFlight ?? { lookup: [], streamed: new Map<string, number>() };
+    this.inFlight = undefined;
+    const changed = new Map(decodeCounts(result.changed));
+    const unanswered = new Set([...decodeIds(result.notLookedUp), ...result.invalid]);
+    let answeredBilled = 0;
+    for (const id of flight.lookup) {
+      if (unanswered.has(id)) continue;
+      const streamed = flight.streamed.get(id) ?? 0;
+      const tweet = this.tweets.get(id);
+      if (tweet && isBilledRead(tweet.lastLookupMs, nowMs)) answeredBilled += 1;
+      // Unchanged at X: the count already is X's plus what streamed meanwhile.
+      this.tweets.answered(id, changed.has(id) ? changed.get(id) : undefined, streamed, tickMs);
+    }
     this.tweets.markGone(result.gone);
+    this.tweets.markInvalid(result.invalid);
+    this.tweets.fileWritten();
+    if (result.rateLimit) this.xBudget = { ...result.rateLimit, observedAtMs: nowMs };
+    if (result.refusedUntilMs && (this.xBudget?.remaining !== 0 || this.xBudget.resetMs < result.refusedUntilMs)) {
+      // A 429 without a window size: nothing until its reset, then the smallest plan's window until X says more.
+      const limit = this.xBudget?.limit ?? UNKNOWN_LIMIT;
+      this.xBudget = { limit, remaining: 0, resetMs: result.refusedUntilMs, observedAtMs: nowMs };
+    }
+    const usage = recordUsage(this.usage, nowMs, result.requests, answeredBilled);
+    this.usage = {
+      ...this.usage,
+      ...usage,
+      lookupRequestsToday: this.usage.lookupRequestsToday + result.requests,
+      refusedRequestsToday: this.usage.refusedRequestsToday + result.refused,
+    };
+    if (result.stoppedBy || result.lastError) this.lastError = result.stoppedBy ?? result.lastError;
   }
 
   recordTickFailure(error: unknown): void {
+    this.inFlight = undefined;
     this.counters.failedTicks += 1;
     this.lastError = describe(error);
+  }
+
+  /** A new UTC day starts the "today" figures from zero. */
+  private rollDay(nowMs: number): void {
+    const dayStart = Math.floor(nowMs / UTC_DAY_MS) * UTC_DAY_MS;
+    if (this.usage.utcDayStartMs === dayStart) return;
+    this.usage = { ...this.usage, utcDayStartMs: dayStart, postReadsToday: 0, lookupRequestsToday: 0, refusedRequestsToday: 0, streamPostsToday: 0 };
   }
 
   // --- Reports -------------------------------------------------------------------------------------------------
@@ -175,11 +320,22 @@ export class TrackingState {
 
   status(nowMs: number, facts: RunFacts): TrackingStatus {
     const nextTickMs = this.nextTickMs(nowMs);
+    const today = Math.floor(nowMs / UTC_DAY_MS) * UTC_DAY_MS === this.usage.utcDayStartMs;
+    const billed = today ? this.usage.postReadsToday : 0;
     return {
       ...this.counters,
       trackedTweets: this.tweets.size,
       goneTweets: this.tweets.goneCount,
-      followedUserIds: [...this.followed],
+      invalidTweets: this.tweets.invalidCount,
+      overdueTweets: this.lastPlan.overdue,
+      staleMinutes: this.tweets.staleness(nowMs),
+      budgetRequestsPerTick: this.lastPlan.budgetRequests,
+      xBudget: this.xBudget,
+      xRequestsToday: today ? this.usage.lookupRequestsToday : 0,
+      xRefusedToday: today ? this.usage.refusedRequestsToday : 0,
+      billedPostReadsToday: billed,
+      estimatedCostUsdToday: Math.round(billed * USD_PER_POST_READ * 1000) / 1000,
+      followedUserIds: this.followedUserIds(),
       tickSeconds: this.options.tickMs / 1000,
       tickNumber: this.tickNumber,
       lastTickMs: this.lastTickMs,
@@ -195,9 +351,13 @@ export class TrackingState {
     };
   }
 
-  carry(): CarriedState {
+  carry(nowMs: number): CarriedState {
     return {
-      ...this.tweets.encode(),
+      ...this.tweets.encode(nowMs),
+      followedUserIds: this.followedUserIds(),
+      recentRetweets: this.recentRetweets.encode(),
+      ...(this.xBudget ? { xBudget: this.xBudget } : {}),
+      usage: { ...this.usage },
       tickNumber: this.tickNumber,
       lastTickMs: this.lastTickMs,
       nextReportTick: this.nextReportTick,

@@ -22,6 +22,8 @@ export class XRateLimitError extends XApiError {
   constructor(
     readonly endpoint: string,
     readonly resetAtMs: number,
+    /** `x-rate-limit-limit` of the 429, when X sent it: the window's size after the reset. */
+    readonly limit?: number,
   ) {
     super(`X rate limit reached for ${endpoint}; the window resets at ${new Date(resetAtMs).toISOString()}`, 429, true);
     this.name = 'XRateLimitError';
@@ -49,7 +51,8 @@ export function toXError(error: unknown, endpoint: string, nowMs: number = Date.
     if (status === 429) {
       const reset = error.rateLimit?.reset ?? Number(error.headers?.['x-rate-limit-reset']);
       const resetAtMs = Number.isFinite(reset) && reset > 0 ? reset * 1000 : nowMs + DEFAULT_RATE_LIMIT_WAIT_MS;
-      return new XRateLimitError(endpoint, resetAtMs);
+      const limit = error.rateLimit?.limit ?? Number(error.headers?.['x-rate-limit-limit']);
+      return new XRateLimitError(endpoint, resetAtMs, Number.isFinite(limit) && limit > 0 ? limit : undefined);
     }
     const detail = problemText(error.data);
     if (status === 401) {

@@ -9,14 +9,14 @@ export const RULE_TAG = 'retweet-tracker';
 export const MAX_RULE_LENGTH = 512;
 
 /**
- * Rule values that match the users' own posts and other accounts' retweets of them (what v1.1 `follow=` used to
- * deliver): `from:<id> OR retweets_of:<id>` per user, joined with OR, split so no rule exceeds `maxLength`.
+ * Rule values that match the users' own posts (`from:<id>`) and, with `retweets`, other accounts' retweets of them
+ * (`retweets_of:<id>`, what v1.1 `follow=` used to deliver), joined with OR, split so no rule exceeds `maxLength`.
  */
-export function buildStreamRules(userIds: readonly string[], maxLength: number = MAX_RULE_LENGTH): string[] {
+export function buildStreamRules(userIds: readonly string[], maxLength: number = MAX_RULE_LENGTH, retweets = true): string[] {
   const rules: string[] = [];
   let current = '';
   for (const id of [...new Set(userIds)].sort()) {
-    const clause = `from:${id} OR retweets_of:${id}`;
+    const clause = retweets ? `from:${id} OR retweets_of:${id}` : `from:${id}`;
     if (clause.length > maxLength) throw new Error(`A rule for user ${id} cannot fit in ${maxLength} characters`);
     const joined = current ? `${current} OR ${clause}` : clause;
     if (joined.length > maxLength) {
@@ -37,14 +37,17 @@ export interface RuleSyncResult {
   kept: string[];
 }
 
-/** Makes the stream's rules tagged `tag` exactly those for `userIds`; idempotent, other rules left alone. */
+/**
+ * Makes the stream's rules tagged `tag` exactly those for `userIds` (with `retweets_of:` when the client's config
+ * says X_STREAM_RETWEETS=on); idempotent, other rules left alone.
+ */
 export async function syncStreamRules(
   client: XClient,
   userIds: readonly string[],
   options: { tag?: string; maxRuleLength?: number } = {},
 ): Promise<RuleSyncResult> {
   const tag = options.tag ?? RULE_TAG;
-  const wanted = buildStreamRules(userIds, options.maxRuleLength);
+  const wanted = buildStreamRules(userIds, options.maxRuleLength, client.config.streamRetweets);
   let existing: StreamingV2Rule[];
   try {
     existing = (await client.api.v2.streamRules()).data ?? [];

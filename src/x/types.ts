@@ -9,13 +9,23 @@ export interface TweetInfo {
   retweetCount: number;
 }
 
-/** The answer to one lookup: found tweets, and ids X reports as not found, deleted or not authorized. */
+/** X's rate-limit headers of one answer: `x-rate-limit-limit`, `-remaining` and `-reset` (as epoch ms). */
+export interface RateLimitState {
+  limit: number;
+  remaining: number;
+  resetMs: number;
+}
+
+/** The answer to one lookup request: found tweets, and ids X reports as not found, deleted or not authorized. */
 export interface TweetLookupResult {
   tweets: TweetInfo[];
   goneIds: string[];
+  /** The rate-limit headers of the answer, when X sent them. */
+  rateLimit?: RateLimitState;
 }
 
-/** The X operations the activities use; implemented by the twitter-api-v2 client, replaceable in tests. */
+/** One `GET /2/tweets` request (1 to 100 ids); implemented over twitter-api-v2, replaceable in tests. */
 export interface TweetLookup {
+  /** Throws `XApiError` (`XRateLimitError` for a 429) when X refuses or cannot be reached. */
   lookupTweets(ids: readonly string[]): Promise<TweetLookupResult>;
 }

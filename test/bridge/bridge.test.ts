@@ -4,11 +4,16 @@ import { Partitioners, type Kafka } from 'kafkajs';
 import { startBridge, type BridgeHandle, type BridgeOptions } from '../../src/bridge/bridge';
 import type { ObservedTweet } from '../../src/domain/observed-tweet';
 import { DLQ_HEADERS } from '../../src/kafka/dead-letters';
-import { silentLog } from '../../src/kafka/log';
+import { silentLog, type Log } from '../../src/kafka/log';
 import { encodeTweetRecord } from '../../src/kafka/tweet-record';
 import { committedOffsets, createTopic, deleteTopics, eventually, produceRaw, produceTweets, readRecords, sampleTweet, testKafka } from '../kafka/helpers';
 import { RECORDER_TYPE, startRecorder, type Recorder } from './recorder';
 import { TcpProxy } from './tcp-proxy';
+
+function capturingLog(): Log & { lines: string[] } {
+  const lines: string[] = [];
+  return { lines, info: (m) => lines.push(m), warn: (m) => lines.push(`WARN ${m}`), error: (m) => lines.push(`ERROR ${m}`) };
+}
 
 describe('bridge: Kafka records to Temporal signals (real broker, real Temporal server and worker)', () => {
   let kafka: Kafka;
@@ -206,6 +211,86 @@ describe('bridge: Kafka records to Temporal signals (real broker, real Temporal 
     const batches = await s.received(7, 60_000);
     expect(batches.flat()).toEqual([...before, ...during]);
     await eventually('offset 7 committed', async () => ((await s.committed())[0] === 7 ? true : undefined));
+  });
+
+  it('never starts a fresh run over a stopped workflow: pauses, commits nothing, then delivers it all once a run is open', async () => {
+    const s = await scene(1);
+    const log = capturingLog();
+    const bridge = await s.start({ batch: { flushIntervalMs: 200 }, retry: { initialMs: 100, maxMs: 1000 }, log });
+    const before = [sampleTweet(), sampleTweet()];
+    await produceTweets(kafka, s.topic, before);
+    await s.received(2);
+    await eventually('offset 2 committed', async () => ((await s.committed())[0] === 2 ? true : undefined));
+    const handle = recorder.client.workflow.getHandle(s.workflowId);
+    const stoppedRun = (await handle.describe()).runId;
+    await handle.cancel();
+    await eventually('the run cancelled', async () => ((await handle.describe()).status.name === 'CANCELLED' ? true : undefined));
+
+    const during = Array.from({ length: 3 }, () => sampleTweet());
+    await produceTweets(kafka, s.topic, during);
+    await eventually('several refused deliveries', () => (bridge.stats().failedSignalAttempts >= 3 ? true : undefined));
+    const described = await handle.describe();
+    expect(described.runId).toBe(stoppedRun);
+    expect(described.status.name).toBe('CANCELLED');
+    expect((await s.committed())[0]).toBe(2);
+    expect(bridge.stats()).toMatchObject({ delivered: 2, paused: 'workflow-closed' });
+    expect(log.lines.filter((l) => l.includes('npm run tracking -- start'))).toHaveLength(1);
+
+    // What `npm run tracking -- start` does: a new run under the same id.
+    await recorder.client.workflow.start(RECORDER_TYPE, { workflowId: s.workflowId, taskQueue: recorder.taskQueue });
+    const batches = await s.received(3, 60_000);
+    expect(batches.flat().map((t) => t.id)).toEqual(during.map((t) => t.id));
+    await eventually('offset 5 committed', async () => ((await s.committed())[0] === 5 ? true : undefined));
+    expect(bridge.stats()).toMatchObject({ delivered: 5, paused: null });
+  });
+
+  it('a dead-letter topic that refuses holds only that partition, with backoff (no hot loop), and resumes losing nothing', async () => {
+    const s = await scene(1);
+    // A dead-letter topic that does not exist yet (the broker does not auto-create topics).
+    const missing = `test.bridge-dlq-missing.${randomUUID()}`;
+    const [first, last] = [sampleTweet(), sampleTweet()];
+    await produceTweets(kafka, s.topic, [first]);
+    await produceRaw(kafka, s.topic, [{ key: 'bad', value: 'not JSON' }]);
+    await produceTweets(kafka, s.topic, [last]);
+    const log = capturingLog();
+    const bridge = await s.start({ deadLetterTopic: missing, deadLetterRetry: { initialMs: 200, maxMs: 1000 }, batch: { flushIntervalMs: 200 }, log });
+
+    await eventually('the records read', () => (bridge.stats().received >= 3 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const held = bridge.stats();
+    // Backoff, not a hot loop: the three records read once (no refetch storm), a few attempts in 5 s.
+    expect(held.received).toBe(3);
+    expect(held.deadLetterBlockedPartitions).toEqual([0]);
+    expect(held.deadLetterFailures).toBeGreaterThanOrEqual(2);
+    expect(held.deadLetterFailures).toBeLessThanOrEqual(15);
+    expect(held.deadLettered).toBe(0);
+    expect((await s.committed())[0]).toBeLessThanOrEqual(1);
+    expect(log.lines.filter((l) => l.includes(`holding partition 0 from offset 1`))).toHaveLength(1);
+
+    topics.push(missing);
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: missing, numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    const letters = await readRecords(kafka, missing, 1, 60_000);
+    expect(letters.map((l) => [l.key, l.headers[DLQ_HEADERS.offset], l.headers[DLQ_HEADERS.reason]])).toEqual([['bad', '1', 'value is not JSON']]);
+    const batches = await s.received(2);
+    expect(batches.flat().map((t) => t.id).sort()).toEqual([first.id, last.id].sort());
+    await eventually('offset 3 committed', async () => ((await s.committed())[0] === 3 ? true : undefined), 60_000);
+    expect(bridge.stats()).toMatchObject({ deadLettered: 1, deadLetterBlockedPartitions: [] });
+  });
+
+  it('dead-letters a tweet whose id has 20 digits (X ids have at most 19), naming the field', async () => {
+    const s = await scene(1);
+    const good = sampleTweet();
+    const twentyDigits = sampleTweet({ id: '12345678901234567890' });
+    await produceTweets(kafka, s.topic, [twentyDigits, good]);
+    await s.start({ batch: { flushIntervalMs: 200 } });
+    const batches = await s.received(1);
+    expect(batches.flat()).toEqual([good]);
+    const [letter] = await readRecords(kafka, s.deadLetterTopic, 1);
+    expect(letter.key).toBe('12345678901234567890');
+    expect(letter.headers[DLQ_HEADERS.reason]).toMatch(/^id /);
   });
 
   it('several instances in one group share the partitions and together deliver every tweet', async () => {

@@ -36,9 +36,10 @@ describe('determinism', () => {
     try {
       emulator.admin.advance(24 * 60);
       const counts = emulator.admin.groundTruth().tweets.map((t) => t.retweetCount).sort((x, y) => x - y);
+      // Heavy tail: the busiest tweet gets over 50 times the median one.
       const median = counts[Math.floor(counts.length / 2)];
-      expect(median).toBeLessThanOrEqual(2);
-      expect(counts[counts.length - 1]).toBeGreaterThanOrEqual(100);
+      expect(median).toBeLessThanOrEqual(10);
+      expect(counts[counts.length - 1]).toBeGreaterThanOrEqual(Math.max(100, 50 * median));
       expect(emulator.admin.groundTruth().tweets.some((t) => t.deleted)).toBe(true);
       const retweets = emulator.admin.posted().filter((p) => p.retweetedId);
       expect(retweets.length).toBeGreaterThan(0);

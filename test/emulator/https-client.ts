@@ -13,7 +13,7 @@ export function call(
   baseUrl: string,
   caFile: string,
   path: string,
-  options: { method?: string; token?: string; body?: unknown } = {},
+  options: { method?: string; token?: string; body?: unknown; timeoutMs?: number } = {},
 ): Promise<RawResponse> {
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   return new Promise((resolve, reject) => {
@@ -37,6 +37,7 @@ export function call(
       },
     );
     req.on('error', reject);
+    if (options.timeoutMs !== undefined) req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
     req.end(payload);
   });
 }
@@ -48,4 +49,19 @@ export async function waitUntil(check: () => boolean, timeoutMs = 10_000, what =
     if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+/** Opens the filtered stream over raw HTTPS and resolves with the status once headers arrive (the socket stays open). */
+export function openRawStream(baseUrl: string, caFile: string, token: string): Promise<{ status: number; destroy(): void; body(): string }> {
+  return new Promise((resolve, reject) => {
+    let text = '';
+    const req = request(new URL('/2/tweets/search/stream', baseUrl), { ca: readFileSync(caFile), headers: { authorization: `Bearer ${token}` } }, (res) => {
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('error', () => undefined);
+      resolve({ status: res.statusCode ?? 0, destroy: () => req.destroy(), body: () => text });
+    });
+    req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
+    req.end();
+  });
 }

@@ -12,32 +12,41 @@ import { testActivities } from './support/env';
 const followed = DEFAULT_FOLLOWED_USER_IDS;
 
 describe('tracking activities', () => {
-  it('refreshAndSnapshot writes the sorted file, returns only changes and gone ids, and keeps gone counts', async () => {
+  it('refreshAndSnapshot looks up the planned tweets, writes the sorted file and its sidecar, returns only changes', async () => {
     const tweets = makeTweets(250, followed);
     const x = new FakeX(tweets);
     x.gone.add(tweets[3].id);
     const { activities, snapshotDir } = await testActivities(x);
-    // Last known counts: tweet 0 is already up to date, tweet 1 is stale, tweet 2 is known gone (count 77).
-    const last = tweets.map((t, i): [string, number] => [t.id, i === 0 ? t.base : i === 2 ? 77 : 0]);
-    const input = { minuteMs: 1_700_000_040_000, counts: encodeCounts(last), gone: tweets[2].id, printLines: 10 };
+    // Last known counts: tweet 0 is up to date, tweet 1 is stale; the last 10 are not planned (they keep 77).
+    const last = tweets.map((t, i): [string, number] => [t.id, i === 0 ? t.base : i >= 240 ? 77 : 0]);
+    const input: RefreshInput = {
+      minuteMs: 1_700_000_040_000,
+      counts: encodeCounts(last),
+      lookupCount: 240,
+      previous: '',
+      maxRequests: 10,
+      deadlineMs: Date.now() + 60_000,
+      printLines: 10,
+      plan: { budgetRequests: 10, overdue: 0, staleMinutes: { p50: 1, p90: 1, max: 1 } },
+    };
     const env = new MockActivityEnvironment();
     const heartbeats: unknown[] = [];
     env.on('heartbeat', (d: unknown) => heartbeats.push(d));
 
     const result = await env.run<[RefreshInput], RefreshResult, typeof activities.refreshAndSnapshot>(activities.refreshAndSnapshot, input);
 
-    // Looked up in batches of 100, without the known-gone tweet; heartbeats after every batch.
-    expect(x.calls.map((c) => c.ids.length).sort((a, b) => b - a)).toEqual([100, 100, 49]);
-    expect(x.calls.flatMap((c) => c.ids)).not.toContain(tweets[2].id);
+    // Looked up in batches of 100, only the planned ids; heartbeats after every batch.
+    expect(x.calls.map((c) => c.ids.length).sort((a, b) => b - a)).toEqual([100, 100, 40]);
+    expect(x.calls.flatMap((c) => c.ids)).not.toContain(tweets[245].id);
     expect(heartbeats).toHaveLength(3);
-    expect(result.gone).toEqual([tweets[3].id]);
+    expect(result).toMatchObject({ gone: [tweets[3].id], invalid: [], notLookedUp: '', requests: 3, refused: 0 });
     const changed = new Map(decodeCounts(result.changed));
     expect(changed.has(tweets[0].id)).toBe(false);
     expect(changed.get(tweets[1].id)).toBe(tweets[1].base);
 
     const lines = (await readFile(`${snapshotDir}/counts-1700000040000.txt`, 'utf8')).trimEnd().split('\n');
     expect(lines).toHaveLength(250);
-    expect(lines).toContain(`(${tweets[2].id}, 77)`); // gone: last count kept
+    expect(lines).toContain(`(${tweets[245].id}, 77)`); // not planned: last count kept
     expect(lines).toContain(`(${tweets[3].id}, 0)`); // gone now: last count kept
     const parsed = lines.map((l) => /^\((\d+), (\d+)\)$/.exec(l)!).map((m) => [m[1], Number(m[2])] as const);
     for (let i = 1; i < parsed.length; i++) {
@@ -45,16 +54,19 @@ describe('tracking activities', () => {
       const [id, count] = parsed[i];
       expect(prev > count || (prev === count && (prevId.length < id.length || (prevId.length === id.length && prevId < id)))).toBe(true);
     }
-    // Atomic: no temp file left behind; a retry rewrites the same name.
+    const meta = JSON.parse(await readFile(`${snapshotDir}/counts-1700000040000.meta.json`, 'utf8'));
+    expect(meta).toMatchObject({ tweets: 250, planned: 240, lookedUp: 240, requests: 3, refused: 0, budgetRequests: 10 });
+    expect(result.printed).toContain('Time: 2023-11-14 22:14:00');
+    // Atomic: no temp file left behind; a retry rewrites the same names.
     await env.run(activities.refreshAndSnapshot, input);
-    expect(await readdir(snapshotDir)).toEqual(['counts-1700000040000.txt']);
+    expect((await readdir(snapshotDir)).sort()).toEqual(['counts-1700000040000.meta.json', 'counts-1700000040000.txt']);
   });
 
   it('enrichTopTweets skips a tweet X no longer has, so the next one takes its place', async () => {
     const tweets = makeTweets(8, followed);
     const x = new FakeX(tweets);
     x.gone.add(tweets[1].id);
-    const { activities, reportDir, log } = await testActivities(x);
+    const { activities, reportDir } = await testActivities(x);
     const candidates = encodeCounts(tweets.map((t, i): [string, number] => [t.id, 100 - i]));
     const input = { atMs: 1_700_000_100_000, candidates, topSize: 5 };
     const result = await new MockActivityEnvironment().run<[EnrichInput], EnrichResult, typeof activities.enrichTopTweets>(activities.enrichTopTweets, input);
@@ -65,7 +77,7 @@ describe('tracking activities', () => {
     const text = await readFile(`${reportDir}/top5-1700000100000.txt`, 'utf8');
     expect(text.startsWith(`@${tweets[0].authorUsername} tweeted in #${tweets[0].id}:\n${tweets[0].text}\n`)).toBe(true);
     expect(JSON.parse(await readFile(`${reportDir}/top5-1700000100000.json`, 'utf8'))).toMatchObject({ atMs: 1_700_000_100_000, top: result.entries });
-    expect(log.printed.join('\n')).toContain(`@${tweets[2].authorUsername} tweeted in #${tweets[2].id}:`);
+    expect(result.printed).toContain(`@${tweets[2].authorUsername} tweeted in #${tweets[2].id}:`);
   });
 
   it('maps an X rate limit to a retry at the reset time and refusals to non-retryable failures', () => {

@@ -16,7 +16,7 @@ describe('RetweetTracking at capacity (time-skipping)', () => {
     const tweets = makeTweets(TRACKED, DEFAULT_FOLLOWED_USER_IDS);
     const test = await testActivities(new FakeX(tweets, false));
     const taskQueue = uniqueId('tq');
-    const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: suite.workflowBundle, activities: test.activities });
+    const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: suite.workflowBundle, activities: test.activities, sinks: test.log.sinks });
     const workflowId = uniqueId('capacity');
     await worker.runUntil(async () => {
       await suite.env.client.workflow.start(RetweetTracking, { taskQueue, workflowId, args: [{}] });

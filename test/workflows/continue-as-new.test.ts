@@ -14,7 +14,7 @@ describe('RetweetTracking Continue-As-New (time-skipping)', () => {
     const tweets = makeTweets(20, followed);
     const test = await testActivities(new FakeX(tweets));
     const taskQueue = uniqueId('tq');
-    const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: suite.workflowBundle, activities: test.activities });
+    const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: suite.workflowBundle, activities: test.activities, sinks: test.log.sinks });
     await worker.runUntil(async () => {
       // About 11 events per tick: a new run every three or four ticks.
       const handle = await suite.env.client.workflow.start(RetweetTracking, { taskQueue, workflowId: uniqueId('can'), args: [{ continueAsNewAfterEvents: 40 }] });
@@ -47,7 +47,7 @@ describe('RetweetTracking Continue-As-New (time-skipping)', () => {
     const tweets = makeTweets(40, followed);
     const test = await testActivities(new FakeX(tweets));
     const taskQueue = uniqueId('tq');
-    const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: suite.workflowBundle, activities: test.activities });
+    const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: suite.workflowBundle, activities: test.activities, sinks: test.log.sinks });
     await worker.runUntil(async () => {
       const workflowId = uniqueId('can-signals');
       await suite.env.client.workflow.start(RetweetTracking, { taskQueue, workflowId, args: [{ continueAsNewAfterSignals: 4 }] });

@@ -19,7 +19,7 @@ describe('RetweetTracking edge cases (time-skipping)', () => {
   /** Runs a fresh worker and workflow for one test. */
   async function withWorkflow(test: TestActivities, input: RetweetTrackingInput, body: (handle: WorkflowHandle<typeof RetweetTracking>) => Promise<void>) {
     const taskQueue = uniqueId('tq');
-    const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: suite.workflowBundle, activities: test.activities });
+    const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: suite.workflowBundle, activities: test.activities, sinks: test.log.sinks });
     await worker.runUntil(async () => {
       const handle = await suite.env.client.workflow.start(RetweetTracking, { taskQueue, workflowId: uniqueId('edge'), args: [input] });
       await body(handle);
@@ -98,7 +98,7 @@ describe('RetweetTracking edge cases (time-skipping)', () => {
     });
   });
 
-  it('retries a rate-limited refresh after the reset and writes the minute from the successful lookup', async () => {
+  it('a 429 ends the tick\'s lookups but not its file: counts carry over, the next tick looks up again', async () => {
     const tweets = makeTweets(5, followed);
     const x = new FakeX(tweets);
     x.failNext.push(new XRateLimitError('GET /2/tweets', Date.now() + 1_500));
@@ -111,13 +111,17 @@ describe('RetweetTracking edge cases (time-skipping)', () => {
     };
     await withWorkflow(test, {}, async (handle) => {
       await handle.signal(tweetsObserved, tweets.map((t) => ({ id: t.id, authorId: t.authorId })));
-      const [snap] = await skipAndSettle(test, 61_000, 1);
-      expect(attempts).toEqual([1, 2]);
-      // The failed attempt made no lookup; the file is exactly the successful answer.
+      const [first] = await skipAndSettle(test, 61_000, 1);
+      // One attempt, no retry: the refused lookup left every tweet at its last known count (0: never answered).
+      expect(attempts).toEqual([1]);
+      expect(x.calls).toHaveLength(0);
+      expect(first.lines).toEqual(rankByRetweets(tweets.map((t) => ({ tweetId: t.id, retweets: 0 }))).map(formatCountLine));
+      expect(await handle.query(status)).toMatchObject({ tickNumber: 1, failedTicks: 0, xRefusedToday: 1, xRequestsToday: 1 });
+      const [, second] = await skipAndSettle(test, 60_000, 2);
       expect(x.calls).toHaveLength(1);
       const truth = x.calls[0].result.tweets.map((t) => ({ tweetId: t.id, retweets: t.retweetCount }));
-      expect(snap.lines).toEqual(rankByRetweets(truth).map(formatCountLine));
-      expect(await handle.query(status)).toMatchObject({ tickNumber: 1, failedTicks: 0 });
+      expect(second.lines).toEqual(rankByRetweets(truth).map(formatCountLine));
+      expect(await handle.query(status)).toMatchObject({ tickNumber: 2, failedTicks: 0, xRequestsToday: 2 });
     });
   });
 });

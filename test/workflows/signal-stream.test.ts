@@ -31,7 +31,7 @@ describe('RetweetTracking under a continuous signal stream (dev server)', () => 
     const tweets = makeTweets(400, DEFAULT_FOLLOWED_USER_IDS);
     const test = await testActivities(new FakeX(tweets));
     const taskQueue = uniqueId('tq');
-    const worker = await Worker.create({ connection, taskQueue, workflowBundle, activities: test.activities });
+    const worker = await Worker.create({ connection, taskQueue, workflowBundle, activities: test.activities, sinks: test.log.sinks });
     await worker.runUntil(async () => {
       const workflowId = uniqueId('stream');
       // The history threshold, not the signal count, must force the switch here.

@@ -39,7 +39,7 @@ describe('RetweetTracking over 16 minutes of skipped time', () => {
     };
 
     const taskQueue = uniqueId('tq');
-    const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: suite.workflowBundle, activities });
+    const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: suite.workflowBundle, activities, sinks: log.sinks });
     await worker.runUntil(async () => {
       const handle = await suite.env.client.workflow.start(RetweetTracking, { taskQueue, workflowId: uniqueId('tracking'), args: [{}] });
       await handle.signal(tweetsObserved, observed);

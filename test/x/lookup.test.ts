@@ -1,6 +1,7 @@
 import { inspect } from 'node:util';
 import { ConfigError } from '../../src/config/env';
 import { startEmulator, type RunningEmulator, type Scenario } from '../../src/emulator';
+import { lookupAll } from '../../src/x/lookup-pool';
 import {
   createTweetLookup,
   createXClient,
@@ -56,7 +57,7 @@ test('250 ids are looked up in 3 requests of at most 100 ids, and match the grou
   const unknown = Array.from({ length: 10 }, (_, i) => idOf(5000 + i));
   const ids = [...Array.from({ length: 240 }, (_, i) => idOf(i)), ...unknown];
 
-  const result = await createTweetLookup(client, { concurrency: 2 }).lookupTweets(ids);
+  const result = await lookupAll(createTweetLookup(client), ids, { concurrency: 2 });
 
   const requests = emulator.admin.requests().filter((r) => r.path === '/2/tweets');
   expect(requests).toHaveLength(3);
@@ -82,10 +83,11 @@ test('250 ids are looked up in 3 requests of at most 100 ids, and match the grou
   expect(result.goneIds.sort()).toEqual([idOf(10), idOf(20), idOf(30), idOf(150), idOf(239), ...unknown].sort());
 });
 
-test('malformed and duplicate ids cost no request slot: they are gone or collapsed', async () => {
-  const result = await createTweetLookup(client).lookupTweets([idOf(1), idOf(1), 'not-an-id', idOf(10)]);
+test('malformed and duplicate ids cost no request slot: they are invalid or collapsed', async () => {
+  const result = await lookupAll(createTweetLookup(client), [idOf(1), idOf(1), 'not-an-id', '12345678901234567890', idOf(10)]);
   expect(result.tweets.map((t) => t.id)).toEqual([idOf(1)]);
-  expect(result.goneIds.sort()).toEqual(['not-an-id', idOf(10)].sort());
+  expect(result.goneIds).toEqual([idOf(10)]);
+  expect(result.invalidIds.sort()).toEqual(['12345678901234567890', 'not-an-id']);
   const requests = emulator.admin.requests();
   expect(requests).toHaveLength(1);
   expect(requests[0].query.ids).toBe(`${idOf(1)},${idOf(10)}`);

@@ -7,7 +7,7 @@ let client: XClient;
 
 beforeAll(async () => {
   emulator = await startEmulator({ minuteSeconds: 0 });
-  client = createXClient(readXConfig(emulator.env));
+  client = createXClient(readXConfig({ ...emulator.env, X_STREAM_RETWEETS: 'on' }));
 });
 
 afterAll(async () => {
@@ -24,6 +24,21 @@ test('rules cover every user with from: and retweets_of:, split below the length
   expect(mentioned.every(([from, of]) => from === of)).toBe(true);
   expect(mentioned.map(([id]) => id).sort()).toEqual([...ids].sort());
   expect(buildStreamRules(DEFAULT_FOLLOWED_USER_IDS)).toHaveLength(1);
+});
+
+test('X_STREAM_RETWEETS=off (the default) asks for the users\' own posts only', async () => {
+  const ownOnly = createXClient(readXConfig(emulator.env));
+  try {
+    expect(ownOnly.config.streamRetweets).toBe(false);
+    expect(buildStreamRules(['12', '34'], 512, false)).toEqual(['from:12 OR from:34']);
+    await syncStreamRules(ownOnly, ['12', '34']);
+    expect(emulator.admin.rules().map((r) => r.value)).toContain('from:12 OR from:34');
+    await syncStreamRules(ownOnly, []);
+    expect(emulator.admin.rules().filter((r) => r.tag === RULE_TAG)).toEqual([]);
+  } finally {
+    ownOnly.close();
+  }
+  expect(() => readXConfig({ ...emulator.env, X_STREAM_RETWEETS: 'yes' })).toThrow(/X_STREAM_RETWEETS/);
 });
 
 test('sync adds our rules, removes our stale ones, leaves others, and is idempotent', async () => {

@@ -6,6 +6,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityLog, type TrackingActivities } from '../../../src/activities';
+import { outputSinks } from '../../../src/temporal/tracking-worker';
 import type { TweetLookup } from '../../../src/x/types';
 import { requireTestServer } from '../../support/services';
 
@@ -57,13 +58,17 @@ export function timeSkippingSuite(): TimeSkippingSuite {
 
 export const uniqueId = (prefix: string): string => `${prefix}-${randomUUID()}`;
 
-/** A log that keeps what the activities print, for assertions. */
+/** Keeps what the workflow prints (through its output sink, see `sinks`), for assertions; diagnostics dropped. */
 export class RecordingLog implements ActivityLog {
   readonly printed: string[] = [];
   print(text: string): void {
     this.printed.push(text);
   }
   info(): void {}
+  /** The worker's `sinks` option that records the product's printed output here. */
+  get sinks() {
+    return outputSinks((text) => this.print(text));
+  }
 }
 
 export interface TestActivities {

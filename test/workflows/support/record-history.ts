@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     const x = new FakeX(tweets);
     const test = await testActivities(x);
     const taskQueue = 'record-history';
-    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: test.activities });
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities: test.activities, sinks: test.log.sinks });
     const history = await worker.runUntil(async () => {
       const handle = await env.client.workflow.start(RetweetTracking, {
         taskQueue,
