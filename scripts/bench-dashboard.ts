@@ -141,17 +141,18 @@ async function main(): Promise<void> {
 
     const dbFile = join(dir, 'store.duckdb');
     const store = await DashboardStore.open({ path: dbFile, alertRules: RULES });
-    const seconds = await ingestAll(store, rows, 5000);
+    // Batches of the dashboard consumer's sub-batch size (src/dashboard/ingest.ts).
+    const seconds = await ingestAll(store, rows, 10_000);
     const ingestRowsPerSec = rows.length / seconds;
     // A replay of the last hour (a restart before its offsets were committed): all skipped as duplicates.
     const replay = rows.slice(-Math.min(rows.length, 60_000));
-    const replaySeconds = await ingestAll(store, replay, 5000);
+    const replaySeconds = await ingestAll(store, replay, 10_000);
     await store.checkpoint();
     const bytesPerTweetDay = statSync(dbFile).size / (tweets * (hours / 24));
 
     const hub = new EventHub();
     const status: DashboardStatus = { polledAtMs: 0, workflowId: 'bench', workflowUrl: '' };
-    const server = createDashboardServer({ store, hub, tickMs: MINUTE, rules: RULES, instanceId: 'bench', status: () => status, ingestStats: () => ({ records: 0, inserted: 0, malformed: 0, reports: 0 }) });
+    const server = createDashboardServer({ store, hub, tickMs: () => MINUTE, rules: RULES, instanceId: 'bench', status: () => status, ingestStats: () => ({ records: 0, inserted: 0, malformed: 0, reports: 0 }) });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const rnd = random(11);

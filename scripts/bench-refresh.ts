@@ -6,11 +6,13 @@
  *
  * Usage: npm run bench:refresh [-- --quick] [--json FILE] [--seed N] [--minutes 60]
  *                              [--plans pro,basic] [--tracked 1000,20000] [--strategies planner,round-robin]
- *                              [--decay exponential|power-law] [--decay-minutes 60]
+ *                              [--decay exponential|power-law] [--decay-minutes 60] [--cold-budget]
  *
- * - Start state (every strategy alike): the emulator's seeded tweets (ages spread over the 7-day horizon) with their
- *   exact counts, as if everything had been looked up one tick before the hour; X's budget unknown, as after a
- *   worker start. New tweets by the followed users join the tracked set as the stream delivers them (count 0).
+ * - Start state (every strategy alike), as if the tracker had been running: the emulator's seeded tweets (ages
+ *   spread over the 7-day horizon) with their exact counts, all looked up one tick before the hour, and X's limit
+ *   known from earlier answers, its window ending as the hour starts. `--cold-budget` starts with X's limit unknown
+ *   instead (a workflow's very first lookup). New tweets by the followed users join the tracked set as the stream
+ *   delivers them (count 0).
  * - everything: looks every tracked tweet up each tick and stops at the first 429, as today's activity does; a
  *   tick counts as a file only if its full refresh succeeded (the answers it did get are kept).
  * - round-robin: within the planner's budget rule, the tweets refreshed longest ago first.
@@ -70,6 +72,7 @@ interface Args {
   /** The emulator's retweet decay (its defaults unless given). */
   decay?: DecayModel;
   decayMinutes?: number;
+  coldBudget: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -106,6 +109,7 @@ function parseArgs(argv: string[]): Args {
     strategies: list('--strategies', STRATEGIES, STRATEGIES),
     decay: value('--decay') === undefined ? undefined : list('--decay', DECAYS, DECAYS)[0],
     decayMinutes: value('--decay-minutes') === undefined ? undefined : int('--decay-minutes', 60),
+    coldBudget: argv.includes('--cold-budget'),
   };
 }
 
@@ -138,12 +142,14 @@ async function runRow(plan: XPlan, tracked: number, strategy: Strategy, args: Ar
     let released: EmTweet[] = [];
     sim.onPost((post) => released.push(post));
 
-    let budget: XBudgetState | undefined;
+    // The window of X's last answers ended at t0: the planner expects a full window, as X will give.
+    const limit = emulator.admin.plan().limits.tweets.limit;
+    let budget: XBudgetState | undefined = args.coldBudget ? undefined : { limit, remaining: 0, resetMs: t0, observedAtMs: t0 - MIN };
     let usage = NO_USAGE;
-    const billedBefore = emulator.admin.usage().billedPostReads;
+    const before = emulator.admin.usage();
     let files = 0;
     let requests = 0;
-    let refused = 0;
+    let clientRefused = 0;
     let streamed = 0;
     let newTweets = 0;
     let errorSum = 0;
@@ -198,7 +204,7 @@ async function runRow(plan: XPlan, tracked: number, strategy: Strategy, args: Ar
         }
         if (report.rateLimit) budget = { ...report.rateLimit, observedAtMs: now };
         requests += report.requests;
-        refused += report.refused;
+        clientRefused += report.refused;
       }
       usage = recordUsage(usage, now, report?.requests ?? 0, billed);
       const complete = !report || (report.stoppedBy === undefined && report.notLookedUp.length === 0);
@@ -217,7 +223,11 @@ async function runRow(plan: XPlan, tracked: number, strategy: Strategy, args: Ar
       stale = Math.max(stale, staleNow);
     }
     const hours = args.minutes / 60;
-    const billedHour = (emulator.admin.usage().billedPostReads - billedBefore) / hours;
+    const after = emulator.admin.usage();
+    // The emulator's own count of 429s is the measure; the client's must agree, or the bench is wrong.
+    const refused = after.refused - before.refused;
+    if (refused !== clientRefused) throw new Error(`the emulator answered ${refused} requests with 429, the client saw ${clientRefused}`);
+    const billedHour = (after.billedPostReads - before.billedPostReads) / hours;
     const lookupBilledDay = Math.min(24 * billedHour, startTracked + (24 * newTweets) / hours);
     return {
       plan,
@@ -228,7 +238,7 @@ async function runRow(plan: XPlan, tracked: number, strategy: Strategy, args: Ar
       refused,
       requestsPerTweetHour: round(requests / hours / tracked, 3),
       billedReadsPerDay: Math.round(lookupBilledDay + (24 * streamed) / hours),
-      meanAbsError: round(errorSum / Math.max(1, errorCount), 4),
+      meanAbsError: round(errorSum / Math.max(1, errorCount), 6),
       maxAbsError: maxError,
       staleTweets: stale,
     };
@@ -255,7 +265,9 @@ function printTable(rows: Row[]): void {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   console.log(`$ npm run bench:refresh -- ${process.argv.slice(2).join(' ')}`.trimEnd());
-  console.log(`seed ${args.seed}, ${args.minutes} simulated minutes per row, start ${START_TIME}, emulator in-process (manual clock)`);
+  const world = `retweet decay ${args.decay ?? "the emulator's default"}${args.decayMinutes ? ` (${args.decayMinutes} min)` : ''}`;
+  const budget = args.coldBudget ? "X's limit unknown at the start" : "X's limit known at the start";
+  console.log(`seed ${args.seed}, ${args.minutes} simulated minutes per row, start ${START_TIME}, ${world}, ${budget}, emulator in-process (manual clock)`);
   const rows: Row[] = [];
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'bench-refresh-'));

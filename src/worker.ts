@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   const connection = await connectWorker(config.temporal);
   const changelog = config.changelog ? await createCountsChangelog(config.changelog.kafka, config.changelog.topics) : undefined;
   try {
-    const workflowCode = workflowCodeOptions();
+    const workflowCode = workflowCodeOptions(config.workflowBundlePath);
     console.error(`[worker] workflow code: ${workflowCode.workflowBundle ? 'prebuilt bundle' : 'bundled now from'} ${JSON.stringify(workflowCode)}`);
     const worker = await createTrackingWorker({
       connection,

@@ -168,7 +168,10 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
         await deadLetters.publish(letters);
         break;
       } catch (error) {
-        if (signal.aborted) throw new ClosedError();
+        if (signal.aborted) {
+          blocked.delete(partition);
+          throw new ClosedError();
+        }
         dlqCounters.failures++;
         if (!blocked.has(partition)) {
           blocked.add(partition);
@@ -178,7 +181,11 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
           );
         }
         await abortableSleep(backoffMs(dlqRetry, attempt), signal);
-        if (signal.aborted) throw new ClosedError();
+        if (signal.aborted) {
+          // Abandoned (stop or rebalance): the records are redelivered to whoever owns the partition next.
+          blocked.delete(partition);
+          throw new ClosedError();
+        }
       }
     }
     if (blocked.delete(partition)) log.info(`${deadLetters.topic} accepts dead letters again: ${topic}[${partition}] resumes`);

@@ -71,7 +71,12 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(`Bridge failed: ${errorMessage(error)}`);
-  process.exitCode = 1;
-});
+main()
+  .catch((error: unknown) => {
+    console.error(`Bridge failed: ${errorMessage(error)}`);
+    process.exitCode = 1;
+  })
+  // The last step of the one shutdown path: the consumer is stopped and every client disconnected, so exit now.
+  // kafkajs can keep a socket it reopened during a broker restart after disconnect() (tulios/kafkajs#1147), which
+  // would otherwise hold the process until a second signal.
+  .finally(() => process.exit());

@@ -14,8 +14,8 @@ export interface DashboardConfig {
   /** Names this instance: its consumer groups and its DuckDB file, so instances run side by side. */
   instanceId: string;
   dbPath: string;
-  /** The tick length the "last minute" and "last 15 minutes" changes are measured in. */
-  tickMs: number;
+  /** The tick the "last minute" and "last 15 minutes" changes count in; unset: the workflow's, else 60 s. */
+  tickMs?: number;
   kafka: KafkaSettings;
   topics: ChangelogTopics;
   productTopics: TopicNames;
@@ -46,7 +46,7 @@ export function readDashboardConfig(env: Env): DashboardConfig {
     port: readInteger(env, 'DASHBOARD_PORT', 8080, 0, 65535),
     instanceId,
     dbPath: readString(env, 'DASHBOARD_DB_FILE', join(dataDir, `dashboard-${instanceId}.duckdb`)),
-    tickMs: readInteger(env, 'DASHBOARD_TICK_SECONDS', 60, 1, 3600) * 1000,
+    tickMs: env.DASHBOARD_TICK_SECONDS?.trim() ? readInteger(env, 'DASHBOARD_TICK_SECONDS', 60, 1, 3600) * 1000 : undefined,
     kafka: readKafkaSettings(env, `retweet-tracker-dashboard-${instanceId}`),
     topics: readChangelogTopics(env),
     productTopics: readTopicNames(env),

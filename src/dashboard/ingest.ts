@@ -48,7 +48,7 @@ export class ChangelogIngest {
       groupId,
       topic: topics.counts,
       fromBeginning: true,
-      subBatchSize: 5000,
+      subBatchSize: 10_000,
       pipelineDepth: 2,
       // Partitions decode and fetch side by side while the store (one writer) ingests the previous sub-batch.
       partitionsConsumedConcurrently: 3,

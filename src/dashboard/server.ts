@@ -16,7 +16,8 @@ import type { DashboardStore } from './store';
 export interface ServerDeps {
   store: DashboardStore;
   hub: EventHub;
-  tickMs: number;
+  /** The tick length now (it may come from the workflow's status). */
+  tickMs(): number;
   rules: AlertRule[];
   instanceId: string;
   status(): DashboardStatus;
@@ -58,7 +59,7 @@ function intParam(url: URL, name: string, fallback: number, max: number): number
 export function createDashboardServer(deps: ServerDeps): Server {
   const db = deps.store.reader;
   const routes: Record<string, (url: URL, res: ServerResponse) => Promise<void>> = {
-    '/api/leaderboard': async (url, res) => json(res, await leaderboard(db, intParam(url, 'limit', 20, 500), deps.tickMs)),
+    '/api/leaderboard': async (url, res) => json(res, await leaderboard(db, intParam(url, 'limit', 20, 500), deps.tickMs())),
     '/api/series': async (url, res) => {
       const ids = url.searchParams.getAll('tweet');
       if (ids.length === 0 || ids.length > 50) throw new HttpError(400, 'give 1 to 50 tweet=<id> parameters');

@@ -10,6 +10,7 @@ import { ConfigError, processEnv, readOptionalString } from '../config/env';
 import { startEmulator, type RunningEmulator } from '../emulator';
 import { DEFAULT_WORKFLOW_ID, WORKFLOW_TYPE } from '../shared/names';
 import { readTemporalConfig } from '../temporal/config';
+import { readXConfig } from '../x/config';
 import { connectClient } from '../temporal/connection';
 import type { RetweetTrackingInput } from '../workflows/definitions';
 import { Pipeline } from './pipeline';
@@ -37,7 +38,7 @@ function parseDemoArgs(argv: string[]): DemoArgs {
 /** The X variables the processes get: the user's (real X) or the emulator's. */
 async function xEnvironment(env: NodeJS.ProcessEnv, args: DemoArgs): Promise<{ xEnv: NodeJS.ProcessEnv; emulator?: RunningEmulator }> {
   if (readOptionalString(env, 'X_BEARER_TOKEN')) {
-    console.log('X_BEARER_TOKEN is set: using the X API at', env.X_API_BASE_URL ?? 'https://api.x.com');
+    console.log('X_BEARER_TOKEN is set: using the X API at', readXConfig(env).baseUrl.origin);
     return { xEnv: {} };
   }
   const emulator = await startEmulator({
@@ -84,7 +85,9 @@ async function main(): Promise<void> {
     onLine: (name, line) => console.log(name === 'worker' ? line : `[${name}] ${line}`),
   });
   let stopping = false;
-  for (const name of ['worker', 'bridge', 'producer'] as const) {
+  const dashboardUrl = `http://${env.DASHBOARD_HOST ?? '127.0.0.1'}:${env.DASHBOARD_PORT ?? '8080'}`;
+  console.log(`Dashboard: ${dashboardUrl}  (live leaderboard, growth curves, reports, status)`);
+  for (const name of ['dashboard', 'worker', 'bridge', 'producer'] as const) {
     // A process that dies on its own (bad configuration, say) ends the demo rather than leaving it half-working.
     void pipeline.start(name).exited.then((code) => {
       if (stopping) return;
@@ -99,6 +102,7 @@ async function main(): Promise<void> {
     [
       '',
       `Tracking as workflow ${workflowId}: one tick every ${args.minuteSeconds} s, a top-5 report every 15 ticks.`,
+      `  dashboard:        ${dashboardUrl}`,
       `  minute snapshots: ${snapshotDir}/counts-<minute epoch ms>.txt`,
       `  top-5 reports:    ${reportDir}/top5-<epoch ms>.txt and .json`,
       `  history:          ${ui}/namespaces/${temporal.namespace}/workflows/${workflowId}`,

@@ -1,13 +1,14 @@
 import { resolve } from 'node:path';
 import { ManagedProcess, startTsProcess } from './child-processes';
 
-/** The product's three long-running processes, as a user runs them: one OS process each. */
-export type PipelineProcess = 'worker' | 'bridge' | 'producer';
+/** The product's long-running processes, as a user runs them: one OS process each. */
+export type PipelineProcess = 'worker' | 'bridge' | 'producer' | 'dashboard';
 
 const ENTRY_POINTS: Record<PipelineProcess, string> = {
   worker: 'src/worker.ts',
   bridge: 'src/bridge/main.ts',
   producer: 'src/producer/main.ts',
+  dashboard: 'src/dashboard/main.ts',
 };
 
 export interface PipelineOptions {
@@ -60,6 +61,6 @@ export class Pipeline {
 
   /** Stops everything in data-flow order, so nothing upstream outlives what consumes it. */
   async stopAll(graceMs?: number): Promise<void> {
-    for (const name of ['producer', 'bridge', 'worker'] as const) await this.stop(name, graceMs);
+    for (const name of ['producer', 'bridge', 'worker', 'dashboard'] as const) await this.stop(name, graceMs);
   }
 }

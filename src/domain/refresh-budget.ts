@@ -93,11 +93,13 @@ function readsThisTick(cap: number, usage: PlannerUsage, nowMs: number, tickMs: 
 /** The budget of the tick at `nowMs`. */
 export function tickBudget(budget: XBudgetState | undefined, usage: PlannerUsage, nowMs: number, caps: BudgetCaps): TickBudget {
   const { tickMs } = caps;
+  // A 429 without rate-limit headers leaves no limit to expect after its reset: as unknown as before any lookup.
+  const known = budget && (nowMs < budget.resetMs || budget.limit > 0) ? budget : undefined;
   const windows: Window[] = [];
-  if (budget) windows.push(xWindow(budget, nowMs));
+  if (known) windows.push(xWindow(known, nowMs));
   // X's limit unknown (no lookup answered yet): Basic's window, the smallest plan's, for this tick only. The
   // first answer brings the real headers, so the forecast assumes nothing and reports nothing overdue for it.
-  const firstTick = budget ? [] : [{ left: UNKNOWN_LIMIT, endMs: nowMs + RATE_WINDOW_MS, full: UNKNOWN_LIMIT, lengthMs: RATE_WINDOW_MS }];
+  const firstTick = known ? [] : [{ left: UNKNOWN_LIMIT, endMs: nowMs + RATE_WINDOW_MS, full: UNKNOWN_LIMIT, lengthMs: RATE_WINDOW_MS }];
   if (caps.maxRequestsPer15Min !== undefined) windows.push(userWindow(caps.maxRequestsPer15Min, usage, nowMs));
   // At least one request while the limit is unknown, whatever the tick length: only an answer can make it known.
   const requests = Math.min(Infinity, ...windows.map((w) => spread(w, nowMs, tickMs)), ...firstTick.map((w) => Math.max(1, spread(w, nowMs, tickMs))));

@@ -22,7 +22,9 @@ const PRIOR_RETWEETS = 1;
  * Estimated retweets per ms at the last lookup. The age average (count / age) is what a tweet's history says;
  * a count that has not moved for `quiet` ms bounds the rate by about 1 / quiet (a Poisson process at rate r goes
  * that long without an event with probability e^(-r quiet)), so the two combine harmonically: a recent change
- * keeps the age average, a long silence takes over as tweets go quiet.
+ * keeps the age average, a long silence takes over as tweets go quiet. Measured on the emulator (bench:refresh,
+ * 3 seeds): without the silence term the mean error is 10-15% lower but the worst tweet's error 2-8 times higher;
+ * the mean is far within its target either way, so the worst case decides.
  */
 export function estimatedRatePerMs(t: ChangeFacts): number {
   const seenAt = t.lastLookupMs ?? t.postedMs;

@@ -88,7 +88,7 @@ function applyFaults(admin: EmulatorAdmin, body: FaultsBody): number {
   if (body.hang) admin.hangNext(optionalNumber(body.hang.count, 'count') ?? 1, optionalEndpoint(body.hang.endpoint));
   if (body.rejectIds !== undefined) {
     if (!Array.isArray(body.rejectIds) || !body.rejectIds.every((id) => typeof id === 'string')) throw new Error('rejectIds must be an array of strings');
-    admin.rejectIds(body.rejectIds as string[]);
+    admin.rejectIds(body.rejectIds);
   }
   const linger = optionalNumber(body.streamLingerSeconds, 'streamLingerSeconds');
   if (linger !== undefined) admin.setStreamLinger(linger);
@@ -120,7 +120,7 @@ export async function handleAdmin(admin: EmulatorAdmin, req: IncomingMessage, re
         return sendJson(res, 200, admin.plan());
       case 'POST plan': {
         const body = ((await readJsonBody(req)) ?? {}) as { plan?: unknown; monthlyPostCap?: unknown };
-        if (body.plan !== undefined) admin.setPlan(parsePlan(String(body.plan), 'plan'));
+        if (body.plan !== undefined) admin.setPlan(parsePlan(typeof body.plan === 'string' ? body.plan : JSON.stringify(body.plan), 'plan'));
         const cap = optionalNumber(body.monthlyPostCap, 'monthlyPostCap');
         if (cap !== undefined) admin.setMonthlyPostCap(cap);
         return sendJson(res, 200, admin.plan());
@@ -132,7 +132,8 @@ export async function handleAdmin(admin: EmulatorAdmin, req: IncomingMessage, re
         return sendJson(res, 200, { elapsedMinutes: admin.advance(optionalNumber(body.minutes, 'minutes') ?? 1) });
       }
       case 'POST faults': {
-        const dropped = applyFaults(admin, ((await readJsonBody(req)) ?? {}) as FaultsBody);
+        const body = ((await readJsonBody(req)) ?? {}) as FaultsBody;
+        const dropped = applyFaults(admin, body);
         return sendJson(res, 200, { ok: true, dropped });
       }
       case 'DELETE faults':

@@ -14,9 +14,14 @@ export interface Certificate {
   caFile: string;
 }
 
-/** The default CA path, shared by the CLI and clients on this machine. */
+/** The default CA path of `npm run emulator`, shared by the CLI and clients on this machine. */
 export function defaultCaFile(): string {
   return join(tmpdir(), 'retweet-tracker-x-emulator', 'ca.pem');
+}
+
+/** A CA path of its own for an emulator started in-process: two emulators never overwrite each other's CA. */
+export function uniqueCaFile(): string {
+  return join(mkdtempSync(join(tmpdir(), 'retweet-tracker-x-emulator-')), 'ca.pem');
 }
 
 /**

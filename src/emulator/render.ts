@@ -151,3 +151,16 @@ export const CLIENT_FORBIDDEN = {
   reason: 'client-not-enrolled',
   type: 'https://api.twitter.com/2/problems/client-forbidden',
 } as const;
+
+/** X's entry in `errors` for a suspended account (`parameter` is `ids` in lookups, `id` on a timeline). */
+export function suspendedUserError(id: string, parameter: 'ids' | 'id' = 'ids'): Record<string, unknown> {
+  return {
+    value: id,
+    detail: `User has been suspended: [${id}].`,
+    title: 'Forbidden',
+    resource_type: 'user',
+    parameter,
+    resource_id: id,
+    type: 'https://api.twitter.com/2/problems/resource-not-found',
+  };
+}

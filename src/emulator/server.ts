@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ADMIN_PREFIX, type EmulatorAdmin, handleAdmin, type RequestLogEntry } from './admin';
-import { createCertificate } from './certificates';
+import { createCertificate, uniqueCaFile } from './certificates';
 import { Faults } from './faults';
 import { sendJson } from './http';
 import { DEFAULT_PLAN, PLAN_RATE_LIMITS, type XPlan } from './plans';
@@ -171,7 +171,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     await handleX(ctx, key, req, res, url, rate.headers);
   };
 
-  const certificate = await createCertificate(options.caFile);
+  const certificate = await createCertificate(options.caFile ?? uniqueCaFile());
   const server = createServer({ key: certificate.key, cert: certificate.cert }, (req, res) => {
     handleRequest(req, res).catch((error: unknown) => {
       console.error(`x-emulator: ${req.method} ${req.url?.split('?')[0]} failed: ${(error as Error).message}`);

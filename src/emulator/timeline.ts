@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { sendJson } from './http';
 import type { EmTweet } from './model';
-import { invalidRequest, readFieldSelection, renderIncludes, renderTweet } from './render';
+import { invalidRequest, readFieldSelection, renderIncludes, renderTweet, suspendedUserError } from './render';
 import type { XContext } from './x-routes';
 
 /** X serves at most the 3,200 most recent posts of a timeline. */
@@ -21,8 +21,8 @@ function decodeToken(token: string): { direction: 'n' | 'p'; id: bigint } | unde
   return { direction: match[1] as 'n' | 'p', id };
 }
 
-function userError(id: string, title: string, detail: string): Record<string, unknown> {
-  return { value: id, detail, title, resource_type: 'user', parameter: 'id', resource_id: id, type: 'https://api.twitter.com/2/problems/resource-not-found' };
+function userNotFound(id: string): Record<string, unknown> {
+  return { value: id, detail: `Could not find user with id: [${id}].`, title: 'Not Found Error', resource_type: 'user', parameter: 'id', resource_id: id, type: 'https://api.twitter.com/2/problems/resource-not-found' };
 }
 
 /**
@@ -45,10 +45,10 @@ export function userTimeline(ctx: XContext, res: ServerResponse, url: URL, userI
   if (tokenRaw !== null && !token) return bad('pagination_token', tokenRaw, `The \`pagination_token\` query parameter value [${tokenRaw}] is not valid`);
 
   const user = ctx.simulation.users.get(userId);
-  if (!user) return sendJson(res, 200, { errors: [userError(userId, 'Not Found Error', `Could not find user with id: [${userId}].`)] }, headers);
+  if (!user) return sendJson(res, 200, { errors: [userNotFound(userId)] }, headers);
   const suspendedAt = user.suspendedAtMinute;
   if (suspendedAt !== undefined && suspendedAt <= ctx.simulation.elapsedMinutes - 1) {
-    return sendJson(res, 200, { errors: [userError(userId, 'Forbidden', `User has been suspended: [${userId}].`)] }, headers);
+    return sendJson(res, 200, { errors: [suspendedUserError(userId, 'id')] }, headers);
   }
 
   const excludeRetweets = (query.get('exclude') ?? '').split(',').includes('retweets');

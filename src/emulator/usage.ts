@@ -75,8 +75,8 @@ export class UsageLedger {
   usage(day: string = this.today()): UsageDay {
     const entry = this.days.get(day);
     if (!entry) return { day, requests: emptyRequests(), refused: 0, postReads: 0, billedPostReads: 0, estimatedCostUsd: 0 };
-    const { seen: _seen, ...totals } = entry;
-    return { ...totals, requests: { ...totals.requests } };
+    const { day: name, requests, refused, postReads, billedPostReads, estimatedCostUsd } = entry;
+    return { day: name, requests: { ...requests }, refused, postReads, billedPostReads, estimatedCostUsd };
   }
 
   /** Every day with activity, oldest first. */

@@ -14,6 +14,7 @@ import {
   renderIncludes,
   renderTweet,
   renderUser,
+  suspendedUserError,
   TOO_MANY_CONNECTIONS,
 } from './render';
 import { parseRule, type RuleStore } from './rules';
@@ -119,11 +120,15 @@ function lookupUsers(ctx: XContext, res: ServerResponse, url: URL, headers: Reco
   if (!ids) return;
   const selection = readFieldSelection(url.searchParams);
   const body: Record<string, unknown> = {};
-  const data = ids.flatMap((id) => {
+  const data: Record<string, unknown>[] = [];
+  const errors: Record<string, unknown>[] = [];
+  for (const id of ids) {
     const user = ctx.simulation.users.get(id);
-    return user ? [renderUser(user, selection.userFields)] : [];
-  });
-  const errors = ids.filter((id) => !ctx.simulation.users.has(id)).map((id) => notFoundError('user', id));
+    const suspendedAt = user?.suspendedAtMinute;
+    if (!user) errors.push(notFoundError('user', id));
+    else if (suspendedAt !== undefined && suspendedAt <= ctx.simulation.elapsedMinutes - 1) errors.push(suspendedUserError(id));
+    else data.push(renderUser(user, selection.userFields));
+  }
   if (data.length) body.data = data;
   if (errors.length) body.errors = errors;
   sendJson(res, 200, body, headers);

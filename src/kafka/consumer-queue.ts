@@ -55,7 +55,12 @@ export class BatchingConsumerQueue {
   readonly crashed: Promise<Error>;
 
   constructor(private readonly options: BatchingConsumerQueueOptions) {
-    this.consumer = options.kafka.consumer({ ...options.consumerConfig, groupId: options.groupId });
+    this.consumer = options.kafka.consumer({
+      ...options.consumerConfig,
+      groupId: options.groupId,
+      // kafkajs restarts a crashed consumer (broker down) after a delay; once stopped, it must not come back.
+      retry: { ...options.consumerConfig?.retry, restartOnFailure: () => Promise.resolve(!this.stopped) },
+    });
     this.stopRequested = new Promise((resolve) => (this.requestStop = resolve));
     this.consumer.on(this.consumer.events.GROUP_JOIN, ({ payload }) => {
       this.assignment = [...(payload.memberAssignment[options.topic] ?? [])].sort((a, b) => a - b);

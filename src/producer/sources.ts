@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Log } from '../kafka/log';
 import { streamTweets, syncStreamRules, toObservedTweet, type XClient } from '../x';
-import type { TweetSource } from './producer';
+import type { SourceHooks, TweetSource } from './producer';
 
 /**
  * Tweets from a JSON-lines file, one object per line: an `ObservedTweet` or a `tweets` record value (its `v` is
@@ -35,20 +35,26 @@ export function replaySource(path: string, log: Log): TweetSource {
   };
 }
 
-/** The X filtered stream: first makes the stream rules match the followed users, then streams until aborted. */
-export function xStreamSource(client: XClient, userIds: readonly string[], log: Log): TweetSource {
+/**
+ * The X filtered stream: first makes the stream rules match the followed users, then streams until aborted. Each
+ * (re)connection is reported through `hooks.onConnected`, so the producer can catch up what the gap missed.
+ */
+export function xStreamSource(client: XClient, userIds: () => readonly string[], log: Log): TweetSource {
   return {
-    description: `the X filtered stream (${userIds.length} followed users)`,
-    async *tweets(signal: AbortSignal) {
-      const rules = await syncStreamRules(client, userIds);
-      log.info(`Stream rules synced: ${rules.added.length} added, ${rules.deleted.length} deleted, ${rules.kept.length} kept`);
+    description: 'the X filtered stream',
+    async *tweets(signal: AbortSignal, hooks?: SourceHooks) {
+      const users = userIds();
+      const rules = await syncStreamRules(client, users);
+      log.info(`Stream rules synced for ${users.length} followed users: ${rules.added.length} added, ${rules.deleted.length} deleted, ${rules.kept.length} kept`);
       const stream = streamTweets(client, {
         signal,
         onEvent: (event) => {
           if (event.type === 'keep-alive') return;
           const detail = 'message' in event ? `: ${event.message}` : '';
-          if (event.type === 'connected' || event.type === 'reconnected') log.info(`X stream ${event.type}`);
-          else log.warn(`X stream ${event.type}${detail}`);
+          if (event.type === 'connected' || event.type === 'reconnected') {
+            log.info(`X stream ${event.type}`);
+            hooks?.onConnected?.();
+          } else log.warn(`X stream ${event.type}${detail}`);
         },
       });
       for await (const tweet of stream) yield toObservedTweet(tweet);

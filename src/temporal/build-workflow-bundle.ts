@@ -2,13 +2,16 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
-import { WORKFLOW_BUNDLE_PATH, WORKFLOWS_PATH } from './tracking-worker';
+import { processEnv } from '../config/env';
+import { readWorkflowBundlePath } from './config';
+import { WORKFLOWS_PATH } from './tracking-worker';
 
 async function main(): Promise<void> {
+  const bundlePath = readWorkflowBundlePath(processEnv());
   const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') });
-  await mkdir(dirname(WORKFLOW_BUNDLE_PATH), { recursive: true });
-  await writeFile(WORKFLOW_BUNDLE_PATH, code);
-  console.log(`workflow bundle written to ${WORKFLOW_BUNDLE_PATH} (${(code.length / 1024).toFixed(0)} KiB)`);
+  await mkdir(dirname(bundlePath), { recursive: true });
+  await writeFile(bundlePath, code);
+  console.log(`workflow bundle written to ${bundlePath} (${(code.length / 1024).toFixed(0)} KiB)`);
 }
 
 main().catch((error: unknown) => {

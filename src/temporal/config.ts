@@ -1,45 +1,89 @@
 import { existsSync } from 'node:fs';
-import { ConfigError, readHostPort, readOptionalString, readString, type Env } from '../config/env';
+import { resolve } from 'node:path';
+import type { TLSConfig } from '@temporalio/client';
+import { loadClientConfigProfile, toClientOptions } from '@temporalio/envconfig';
+import { ConfigError, readHostPort, readString, type Env } from '../config/env';
 import { readChangelogTopics, type ChangelogTopics } from '../kafka/changelog';
 import { readKafkaSettings, type KafkaSettings } from '../kafka/config';
 import { TASK_QUEUE } from '../shared/names';
 
-/** How to reach Temporal: a local dev server by default, Temporal Cloud with mTLS or an API key. */
+/** How to reach Temporal, read the way the `temporal` CLI reads it: profile file plus TEMPORAL_* variables. */
 export interface TemporalConfig {
   address: string;
   namespace: string;
   /** The RetweetTracking task queue: worker, bridge and CLI must agree on it. */
   taskQueue: string;
-  /** mTLS client certificate and key paths; both or neither. */
-  tls?: { certPath: string; keyPath: string; caPath?: string; serverName?: string };
-  apiKey?: string;
+  tls?: TLSConfig | boolean;
+  /** Non-enumerable: never printed or serialised with the config. */
+  readonly apiKey?: string;
+  metadata?: Record<string, string>;
 }
 
-function readFilePath(env: Env, name: string): string | undefined {
-  const path = readOptionalString(env, name);
-  if (path !== undefined && !existsSync(path)) throw new ConfigError(name, `names a file that does not exist: "${path}"`);
-  return path;
-}
+/** Variable names of the previous release and the standard ones that replace them (kept for one release). */
+const RENAMED: ReadonlyArray<[old: string, standard: string]> = [
+  ['TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_CLIENT_CERT_PATH'],
+  ['TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CLIENT_KEY_PATH'],
+  ['TEMPORAL_TLS_CA', 'TEMPORAL_TLS_SERVER_CA_CERT_PATH'],
+];
 
-/** Reads TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE, TEMPORAL_TLS_CERT/KEY/CA/SERVER_NAME and TEMPORAL_API_KEY. */
-export function readTemporalConfig(env: Env): TemporalConfig {
-  const address = readHostPort(env, 'TEMPORAL_ADDRESS', '127.0.0.1:7233');
-  const namespace = readString(env, 'TEMPORAL_NAMESPACE', 'default');
-  const certPath = readFilePath(env, 'TEMPORAL_TLS_CERT');
-  const keyPath = readFilePath(env, 'TEMPORAL_TLS_KEY');
-  if (certPath && !keyPath) throw new ConfigError('TEMPORAL_TLS_KEY', 'is required when TEMPORAL_TLS_CERT is set');
-  if (keyPath && !certPath) throw new ConfigError('TEMPORAL_TLS_CERT', 'is required when TEMPORAL_TLS_KEY is set');
-  const taskQueue = readString(env, 'TEMPORAL_TASK_QUEUE', TASK_QUEUE);
-  const config: TemporalConfig = { address, namespace, taskQueue, apiKey: readOptionalString(env, 'TEMPORAL_API_KEY') };
-  if (certPath && keyPath) {
-    config.tls = {
-      certPath,
-      keyPath,
-      caPath: readFilePath(env, 'TEMPORAL_TLS_CA'),
-      serverName: readOptionalString(env, 'TEMPORAL_TLS_SERVER_NAME'),
-    };
+const warned = new Set<string>();
+
+/** The environment with the old names mapped to the standard ones (a standard name wins), one warning per name. */
+function withStandardNames(env: Env): { standard: Record<string, string>; setBy: Record<string, string> } {
+  const result: Record<string, string> = {};
+  const setBy: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined) result[key] = value;
+  for (const [old, standard] of RENAMED) {
+    const value = env[old]?.trim();
+    if (!value) continue;
+    if (!warned.has(old)) {
+      warned.add(old);
+      console.error(`[config] ${old} is deprecated and will be removed in the next release: use ${standard}`);
+    }
+    if (result[standard] === undefined) {
+      result[standard] = value;
+      setBy[standard] = old;
+    }
   }
+  return { standard: result, setBy };
+}
+
+/**
+ * Reads Temporal's standard client configuration (@temporalio/envconfig, shared with the `temporal` CLI): the
+ * profile file (TEMPORAL_CONFIG_FILE, TEMPORAL_PROFILE) and TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TEMPORAL_API_KEY,
+ * TEMPORAL_TLS*, TEMPORAL_GRPC_META_*; plus TEMPORAL_TASK_QUEUE. The local dev server is the default.
+ */
+export function readTemporalConfig(env: Env): TemporalConfig {
+  const { standard, setBy } = withStandardNames(env);
+  for (const name of ['TEMPORAL_TLS_CLIENT_CERT_PATH', 'TEMPORAL_TLS_CLIENT_KEY_PATH', 'TEMPORAL_TLS_SERVER_CA_CERT_PATH']) {
+    const path = standard[name]?.trim();
+    if (path && !existsSync(path)) throw new ConfigError(setBy[name] ?? name, `names a file that does not exist: "${path}"`);
+  }
+  if (!!standard.TEMPORAL_TLS_CLIENT_CERT_PATH !== !!standard.TEMPORAL_TLS_CLIENT_KEY_PATH) {
+    throw new ConfigError('TEMPORAL_TLS_CLIENT_KEY_PATH', 'and TEMPORAL_TLS_CLIENT_CERT_PATH go together: set both or neither');
+  }
+  let profile;
+  try {
+    profile = loadClientConfigProfile({ overrideEnvVars: standard });
+  } catch (error) {
+    throw new ConfigError('TEMPORAL_CONFIG_FILE', `(or TEMPORAL_PROFILE) could not be read: ${(error as Error).message}`);
+  }
+  const { connectionOptions, namespace } = toClientOptions(profile);
+  const address = readHostPort({ TEMPORAL_ADDRESS: connectionOptions.address }, 'TEMPORAL_ADDRESS', '127.0.0.1:7233');
+  const config: TemporalConfig = {
+    address,
+    namespace: readString({ TEMPORAL_NAMESPACE: namespace }, 'TEMPORAL_NAMESPACE', 'default'),
+    taskQueue: readString(env, 'TEMPORAL_TASK_QUEUE', TASK_QUEUE),
+    ...(connectionOptions.tls !== undefined && connectionOptions.tls !== null ? { tls: connectionOptions.tls } : {}),
+    ...(connectionOptions.metadata ? { metadata: connectionOptions.metadata as Record<string, string> } : {}),
+  };
+  if (connectionOptions.apiKey) Object.defineProperty(config, 'apiKey', { value: connectionOptions.apiKey, enumerable: false });
   return config;
+}
+
+/** Where `npm run build:workflows` writes the prebuilt workflow bundle and the worker loads it: WORKFLOW_BUNDLE. */
+export function readWorkflowBundlePath(env: Env): string {
+  return resolve(readString(env, 'WORKFLOW_BUNDLE', 'dist/workflow-bundle.js'));
 }
 
 /** Snapshot and report directories of the worker, and where it publishes the counts changelog. */
@@ -47,6 +91,7 @@ export interface WorkerConfig {
   temporal: TemporalConfig;
   snapshotDir: string;
   reportDir: string;
+  workflowBundlePath: string;
   /** Kafka and topics of the counts changelog; undefined when COUNTS_CHANGELOG=off. */
   changelog?: { kafka: KafkaSettings; topics: ChangelogTopics };
 }
@@ -62,6 +107,7 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     temporal: readTemporalConfig(env),
     snapshotDir: readString(env, 'SNAPSHOT_DIR', './data/snapshots'),
     reportDir: readString(env, 'REPORT_DIR', './data/reports'),
+    workflowBundlePath: readWorkflowBundlePath(env),
     ...(changelog === 'on' ? { changelog: { kafka: readKafkaSettings(env, 'retweet-tracker-worker'), topics: readChangelogTopics(env) } } : {}),
   };
 }

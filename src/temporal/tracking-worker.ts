@@ -1,8 +1,9 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { NativeConnection, Worker, type InjectedSinks, type WorkerOptions } from '@temporalio/worker';
 import type { TrackingActivities } from '../activities';
 import { TASK_QUEUE } from '../shared/names';
+import { readWorkflowBundlePath } from './config';
 import type { ProductOutputSinks } from '../workflows/output';
 
 /** Where the product's printed output goes: stdout by default, so `npm run worker | tee` keeps what the original printed. */
@@ -15,8 +16,6 @@ export function outputSinks(print: PrintOutput = printToStdout): InjectedSinks<P
   return { output: { print: { fn: (_info, text) => print(text), callDuringReplay: false } } };
 }
 
-/** Where `npm run build:workflows` writes the prebuilt workflow bundle (WORKFLOW_BUNDLE overrides it). */
-export const WORKFLOW_BUNDLE_PATH = resolve(process.env.WORKFLOW_BUNDLE ?? 'dist/workflow-bundle.js');
 /** The workflow sources (`src/workflows/index.ts`), bundled at start-up when no fresh prebuilt bundle exists. */
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 /** Sources a workflow bundle is built from: a bundle older than any of them is stale. */
@@ -35,9 +34,9 @@ function newestMtimeMs(dirs: readonly string[]): number {
  * The prebuilt bundle when present and not older than the sources (production: no webpack at start-up), else the
  * sources. The freshness check keeps a developer from running yesterday's workflow code after an edit.
  */
-export function workflowCodeOptions(): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
-  if (existsSync(WORKFLOW_BUNDLE_PATH) && statSync(WORKFLOW_BUNDLE_PATH).mtimeMs >= newestMtimeMs(WORKFLOW_SOURCE_DIRS)) {
-    return { workflowBundle: { codePath: WORKFLOW_BUNDLE_PATH } };
+export function workflowCodeOptions(bundlePath: string): Pick<WorkerOptions, 'workflowBundle' | 'workflowsPath'> {
+  if (existsSync(bundlePath) && statSync(bundlePath).mtimeMs >= newestMtimeMs(WORKFLOW_SOURCE_DIRS)) {
+    return { workflowBundle: { codePath: bundlePath } };
   }
   return { workflowsPath: WORKFLOWS_PATH };
 }
@@ -61,7 +60,7 @@ export async function createTrackingWorker(options: TrackingWorkerOptions): Prom
     taskQueue: options.taskQueue ?? TASK_QUEUE,
     activities: options.activities,
     sinks: outputSinks(options.print),
-    ...(options.workflowCode ?? workflowCodeOptions()),
+    ...(options.workflowCode ?? workflowCodeOptions(readWorkflowBundlePath(process.env))),
     // Let an in-flight refresh finish its file on shutdown; longer would hold up a deploy for nothing.
     shutdownGraceTime: '10 seconds',
   });

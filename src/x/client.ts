@@ -2,10 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Agent, type AgentOptions } from 'node:https';
 import { rootCertificates } from 'node:tls';
 import { type ITwitterApiClientPlugin, TwitterApi, type TwitterApiReadOnly } from 'twitter-api-v2';
-import type { XConfig } from './config';
-
-/** The origin twitter-api-v2 hard-codes for every v2 request. */
-const X_ORIGIN = 'https://api.x.com';
+import { DEFAULT_X_API_BASE_URL as X_ORIGIN, type XConfig } from './config';
 
 /** A twitter-api-v2 client and the connection pool it uses, closed together. */
 export interface XClient {

@@ -16,6 +16,7 @@ export interface XConfig {
   readonly streamRetweets: boolean;
 }
 
+/** X's API origin, which twitter-api-v2 also hard-codes for every v2 request. */
 export const DEFAULT_X_API_BASE_URL = 'https://api.x.com';
 
 /** Reads X_BEARER_TOKEN, X_API_BASE_URL, X_API_CA_FILE, X_STREAM_BACKFILL_MINUTES and X_STREAM_RETWEETS. */

@@ -85,13 +85,3 @@ export function toXError(error: unknown, endpoint: string, nowMs: number = Date.
   }
   return new XApiError(`Unexpected error calling ${endpoint}: ${(error as Error)?.message ?? String(error)}`, undefined, true);
 }
-
-/** True when repeating the call later may succeed (429, 5xx, network); false for configuration problems. */
-export function isRetryableXError(error: unknown): boolean {
-  return error instanceof XApiError ? error.retryable : true;
-}
-
-/** How long to wait before retrying: until the rate-limit reset for a 429, otherwise undefined (caller's policy). */
-export function retryDelayMs(error: unknown, nowMs: number = Date.now()): number | undefined {
-  return error instanceof XRateLimitError ? Math.max(0, error.resetAtMs - nowMs) : undefined;
-}

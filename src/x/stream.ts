@@ -1,9 +1,11 @@
+import type { Readable } from 'node:stream';
 import { ETwitterStreamEvent, type TweetStream, type Tweetv2FieldsParams, type TweetV2SingleStreamResult } from 'twitter-api-v2';
 import type { ObservedTweet } from '../domain/observed-tweet';
 import { xReconnectDelayMs } from './backoff';
 import type { XClient } from './client';
 import { toXError, type XApiError } from './errors';
 import { syncStreamRules } from './rules';
+import { type StreamFrame, StreamFramer } from './stream-frames';
 
 /** A post from the filtered stream: the author's own tweet, or another account's retweet of it. */
 export interface StreamedTweet {
@@ -17,7 +19,10 @@ export interface StreamedTweet {
   matchingRuleTags: string[];
 }
 
-/** What happened to the connection, for logs; messages never contain the token. */
+/**
+ * What happened to the connection, for logs; messages never contain the token (nor post text). `stream-error`
+ * means a frame was lost or X sent an error message on the stream; `connection-lost` a drop or a stall.
+ */
 export type XStreamEvent =
   | { type: 'connected' | 'reconnected' | 'connection-lost' | 'keep-alive' }
   | { type: 'reconnect-error'; message: string }
@@ -131,17 +136,58 @@ export async function* streamTweets(client: XClient, options: StreamTweetsOption
   const onAbort = (): void => stop();
   signal?.addEventListener('abort', onAbort, { once: true });
 
-  stream.on(ETwitterStreamEvent.Data, (payload: TweetV2SingleStreamResult) => {
+  // twitter-api-v2 keeps the connection (reconnects, backoff, stall timer); the framing is ours, read from the raw
+  // response of each connection (see StreamFramer for why). The library's own parser is switched off. `res` and
+  // `parser` are internals of twitter-api-v2 1.29.1, which package.json pins exactly; test/x/stream-framing.test.ts
+  // fails if an upgrade moves them.
+  const internals = stream as unknown as { res?: Readable; parser: { push(chunk: string): void } };
+  internals.parser.push = () => undefined;
+  const framer = new StreamFramer();
+  const onFrame = (frame: StreamFrame, res: Readable): void => {
+    if (frame.kind === 'heartbeat') return onEvent?.({ type: 'keep-alive' });
+    if (frame.kind === 'invalid') {
+      // Never silent: the post is lost unless X replays it, which a reconnect with backfill_minutes asks for.
+      const action = backfill > 0 ? `reconnecting with backfill_minutes=${backfill} to recover it` : 'it is lost (no backfill); reading on at the next frame';
+      onEvent?.({ type: 'stream-error', message: `unparseable stream frame of ${frame.bytes} bytes: ${action}` });
+      if (backfill > 0) res.destroy();
+      return;
+    }
+    const payload = frame.value as TweetV2SingleStreamResult & { errors?: { title?: string; detail?: string }[] };
+    if (!payload?.data && Array.isArray(payload?.errors)) {
+      const first = payload.errors[0];
+      onEvent?.({ type: 'stream-error', message: `X sent an error on the stream: ${first?.title ?? 'error'}${first?.detail ? ` - ${first.detail}` : ''}` });
+      return;
+    }
     const tweet = parseStreamPayload(payload);
     if (tweet && seen.add(tweet.id)) {
       queue.push(tweet);
       notify();
     }
+  };
+  /** Reads frames from the connection just made (the library emits Connected/Reconnected once `res` is set). */
+  const attach = (): void => {
+    const res = internals.res;
+    if (!res) return;
+    framer.reset();
+    res.on('data', (chunk: Buffer | string) => {
+      for (const frame of framer.push(typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk)) {
+        onFrame(frame, res);
+        if (res.destroyed) return;
+      }
+    });
+  };
+
+  stream.on(ETwitterStreamEvent.Connected, () => {
+    if (stopped) return stream.close();
+    attach();
+    onEvent?.({ type: 'connected' });
   });
-  stream.on(ETwitterStreamEvent.Connected, () => (stopped ? stream.close() : onEvent?.({ type: 'connected' })));
-  stream.on(ETwitterStreamEvent.Reconnected, () => (stopped ? stream.close() : onEvent?.({ type: 'reconnected' })));
+  stream.on(ETwitterStreamEvent.Reconnected, () => {
+    if (stopped) return stream.close();
+    attach();
+    onEvent?.({ type: 'reconnected' });
+  });
   stream.on(ETwitterStreamEvent.ConnectionLost, () => onEvent?.({ type: 'connection-lost' }));
-  stream.on(ETwitterStreamEvent.DataKeepAlive, () => onEvent?.({ type: 'keep-alive' }));
   stream.on(ETwitterStreamEvent.Error, (event: { type: ETwitterStreamEvent; error: unknown; message: string }) => {
     if (stopped) return;
     if (event.type === ETwitterStreamEvent.ConnectError || event.type === ETwitterStreamEvent.ReconnectError) {
@@ -154,6 +200,8 @@ export async function* streamTweets(client: XClient, options: StreamTweetsOption
       onEvent?.({ type: 'reconnect-error', message: error.message });
       return;
     }
+    // A dropped connection: the library reconnects on its own.
+    if (event.type === ETwitterStreamEvent.ConnectionError) return onEvent?.({ type: 'connection-lost' });
     onEvent?.({ type: 'stream-error', message: event.message });
   });
 

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { CountsChangelog } from '../../src/kafka/changelog';
@@ -121,6 +121,4 @@ it('updates live when the next tick is published, without a reload', async () =>
   const shot = join(ARTIFACTS, 'dashboard.png');
   await page.screenshot({ path: shot, fullPage: true });
   expect(statSync(shot).size).toBeGreaterThan(20_000);
-  // The README's picture: refreshed on request only, so a test run leaves the tree clean.
-  if (process.env.UPDATE_DOCS_SCREENSHOT) copyFileSync(shot, join(__dirname, '../../docs/dashboard.png'));
 });

@@ -59,6 +59,14 @@ describe('planRefresh: budget', () => {
     expect(capped.requests).toBe(0);
   });
 
+  it('fills whole requests of 100 ids up to the budget', () => {
+    const plan = planRefresh(tracked(250), NOW, xBudget(450, 30, 15 * MIN), NO_USAGE, S);
+    expect(plan.budgetRequests).toBe(2);
+    expect(plan.requests).toBe(2);
+    expect(plan.lookup).toHaveLength(200);
+    expect(new Set(plan.lookup).size).toBe(200);
+  });
+
   it("spreads what X says is left over the ticks until its reset, and assumes a full window after it", () => {
     const tweets = tracked(20_000);
     expect(planRefresh(tweets, NOW, xBudget(450, 100, 5 * MIN), NO_USAGE, S).requests).toBe(20);
@@ -67,6 +75,9 @@ describe('planRefresh: budget', () => {
     const afterReset = planRefresh(tweets, NOW, xBudget(450, 0, -MIN), NO_USAGE, S);
     expect(afterReset.requests).toBe(30);
     expect(afterReset.budgetRequests).toBe(30);
+    // A 429 that came without a limit: nothing until its reset, then one request to learn the limit.
+    expect(planRefresh(tweets, NOW, xBudget(0, 0, MIN), NO_USAGE, S).requests).toBe(0);
+    expect(planRefresh(tweets, NOW, xBudget(0, 0, -MIN), NO_USAGE, S).requests).toBe(1);
   });
 
   it('keeps to the user cap on requests per 15 minutes, counted in our own window', () => {
@@ -122,7 +133,8 @@ describe('planRefresh: staleness bound', () => {
 
   it('looks up every one of 20,000 tweets at least every 15 minutes on legacy Pro (30 requests a tick)', () => {
     // The worst start: every tweet last looked up in the same minute, so all their deadlines fall together.
-    const { worstStaleness, worstOverdue } = simulate(tracked(20_000, MIN), 450, 60);
+    // 31 ticks: two full cycles through the tweets and a window reset.
+    const { worstStaleness, worstOverdue } = simulate(tracked(20_000, MIN), 450, 31);
     expect(worstStaleness).toBeLessThanOrEqual(S.stalenessBoundMs);
     expect(worstOverdue).toBe(0);
   });
@@ -133,7 +145,7 @@ describe('planRefresh: staleness bound', () => {
     const plan = planRefresh(tweets, NOW, xBudget(15, 15, 15 * MIN), NO_USAGE, S);
     expect(plan.requests).toBe(1);
     expect(plan.overdue).toBe(800);
-    const basic = simulate(tracked(20_000, MIN), 15, 30);
+    const basic = simulate(tracked(5_000, MIN), 15, 20);
     expect(basic.worstOverdue).toBeGreaterThan(0);
     expect(basic.worstStaleness).toBeGreaterThan(S.stalenessBoundMs);
   });

@@ -35,7 +35,7 @@ let client: Client;
 let emulator: RunningEmulator;
 let clock: ScriptedClock;
 let pipeline: Pipeline;
-const output: Record<PipelineProcess, string[]> = { worker: [], bridge: [], producer: [] };
+const output: Record<PipelineProcess, string[]> = { worker: [], bridge: [], producer: [], dashboard: [] };
 const events: { workerKilledAt?: number; workerRestartedAt?: number; bridgeKilledAt?: number } = {};
 let finalStatus: TrackingStatus;
 let finalLeaderboard: TweetCount[];
@@ -97,6 +97,8 @@ beforeAll(async () => {
       TRACKING_WORKFLOW_ID: workflowId,
       SNAPSHOT_DIR: snapshotDir,
       REPORT_DIR: reportDir,
+      // Live counts between lookups too: the workflow's hybrid counting is part of what this test checks.
+      X_STREAM_RETWEETS: 'on',
     },
     onLine: (name, line) => output[name].push(line),
   });

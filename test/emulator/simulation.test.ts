@@ -55,7 +55,8 @@ describe('counts that fall and tweets that disappear (scenario)', () => {
     const looked = (await get(`/2/tweets?ids=${retweets.join(',')}`)).body as { data: unknown[]; errors: { title: string }[] };
     expect(looked.data).toHaveLength(1);
     expect(looked.errors.map((e) => e.title)).toEqual(['Not Found Error', 'Not Found Error']);
-    expect((await get(`/2/users/${BOB}/tweets`)).body).toMatchObject({ errors: [{ title: 'Forbidden', detail: `User has been suspended: [${BOB}].` }] });
+    expect((await get(`/2/users/${BOB}/tweets`)).body).toMatchObject({ errors: [{ title: 'Forbidden', detail: `User has been suspended: [${BOB}].`, parameter: 'id' }] });
+    expect((await get(`/2/users?ids=${ALICE},${BOB}`)).body).toMatchObject({ data: [{ id: ALICE }], errors: [{ title: 'Forbidden', resource_id: BOB, parameter: 'ids' }] });
   });
 });
 

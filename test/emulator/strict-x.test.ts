@@ -1,4 +1,7 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startEmulator, type RunningEmulator, type Scenario } from '../../src/emulator';
 import { call, openRawStream, waitUntil } from './https-client';
@@ -13,6 +16,10 @@ const scenario: Scenario = {
     { minute: 1, retweets: { [id(1)]: 2 } },
   ],
 };
+
+/** Jest's asymmetric matchers, typed so lint sees no `any`. */
+const anyString = (): unknown => expect.any(String);
+const matching = (pattern: RegExp): unknown => expect.stringMatching(pattern);
 
 let emulator: RunningEmulator;
 const get = (path: string, timeoutMs?: number) => call(emulator.url, emulator.caFile, path, { token: emulator.bearerToken, ...(timeoutMs ? { timeoutMs } : {}) });
@@ -38,7 +45,7 @@ describe('invalid ids: X answers the whole request with 400', () => {
     expect((long.body as { errors: unknown[] }).errors).toHaveLength(2);
     const tooMany = await get(`/2/tweets?ids=${Array.from({ length: 101 }, (_, i) => i + 1).join(',')}`);
     expect(tooMany.status).toBe(400);
-    expect(tooMany.body).toMatchObject({ title: 'Invalid Request', errors: [{ message: expect.stringMatching(/\[101\] is not between 1 and 100/) }] });
+    expect(tooMany.body).toMatchObject({ title: 'Invalid Request', errors: [{ message: matching(/\[101\] is not between 1 and 100/) }] });
     expect((await get('/2/tweets?ids=')).status).toBe(400);
     expect((await get(`/2/tweets?ids=${'9'.repeat(19)}`)).status).toBe(200);
   });
@@ -76,9 +83,9 @@ describe('plan presets', () => {
     const stream = await get('/2/tweets/search/stream');
     expect(stream.status).toBe(403);
     expect(stream.body).toEqual({
-      client_id: expect.any(String),
-      detail: expect.stringMatching(/^When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer App that is attached to a Project/),
-      registration_url: expect.any(String),
+      client_id: anyString(),
+      detail: matching(/^When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer App that is attached to a Project/),
+      registration_url: anyString(),
       title: 'Client Forbidden',
       required_enrollment: 'Appropriate Level of API Access',
       reason: 'client-not-enrolled',
@@ -108,6 +115,32 @@ describe('plan presets', () => {
     expect(error.code).toBe(1);
     expect(error.stderr).toMatch(/X_EMULATOR_PLAN must be one of pay-per-use, pro, basic, got "enterprise"/);
   });
+});
+
+test('the CLI reads its plan, seeding and manual clock from the environment', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'emulator-cli-'));
+  const child = spawn('node_modules/.bin/tsx', ['src/emulator/main.ts'], {
+    env: { ...process.env, X_EMULATOR_PORT: '0', X_EMULATOR_PLAN: 'pro', X_EMULATOR_CLOCK: 'manual', X_EMULATOR_INITIAL_TWEETS: '1000', X_API_CA_FILE: join(dir, 'ca.pem'), X_BEARER_TOKEN: '' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  try {
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    await waitUntil(() => /export X_API_BASE_URL=(\S+)/.test(out), 20_000, 'the CLI banner');
+    const url = (/export X_API_BASE_URL=(\S+)/.exec(out) as RegExpExecArray)[1];
+    expect(out).toMatch(/plan pro, seed 1, manual clock/);
+    const cli = (path: string, method = 'GET', body?: unknown) => call(url, join(dir, 'ca.pem'), path, { method, body });
+    expect((await cli('/__admin/state')).body).toEqual({ elapsedMinutes: 0, streamConnections: 0, plan: 'pro' });
+    expect((await cli('/__admin/ground-truth')).body).toMatchObject({ minute: -1, tweets: expect.any(Array) as unknown });
+    expect(((await cli('/__admin/ground-truth')).body as { tweets: unknown[] }).tweets).toHaveLength(1000);
+    expect((await cli('/__admin/advance', 'POST', { minutes: 3 })).body).toEqual({ elapsedMinutes: 3 });
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect((await cli('/__admin/state')).body).toMatchObject({ elapsedMinutes: 3 });
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('billing ground truth', () => {

@@ -49,43 +49,39 @@ describe('DeadLetterPublisher (real broker)', () => {
   it('cuts only a value the broker refuses as too large, and says so in a header', async () => {
     const small = await createTopic(kafka, 'dlq-small', 1, { 'max.message.bytes': String(200 * 1024) });
     extraTopics.push(small);
-    {
-      const tooBig = Buffer.alloc(300 * 1024, 'y');
-      await new DeadLetterPublisher(producer, small).publish([
-        { topic: 'tweets', partition: 1, offset: '5', key: Buffer.from('a'), value: Buffer.from('{"v":9}'), reason: 'unsupported record version: 9' },
-        { topic: 'tweets', partition: 1, offset: '6', key: Buffer.from('b'), value: tooBig, reason: 'value too large' },
-      ]);
-      const letters = await readRecords(kafka, small, 2);
-      expect(letters.map((l) => l.key)).toEqual(['a', 'b']);
-      expect(letters[0].value?.toString()).toBe('{"v":9}');
-      expect(letters[0].headers[DLQ_HEADERS.truncatedFrom]).toBeUndefined();
-      expect(letters[1].headers[DLQ_HEADERS.truncatedFrom]).toBe(String(tooBig.length));
-      expect(letters[1].value?.equals(tooBig.subarray(0, 64 * 1024))).toBe(true);
-      expect(letters[1].headers[DLQ_HEADERS.offset]).toBe('6');
-    }
+    const tooBig = Buffer.alloc(300 * 1024, 'y');
+    await new DeadLetterPublisher(producer, small).publish([
+      { topic: 'tweets', partition: 1, offset: '5', key: Buffer.from('a'), value: Buffer.from('{"v":9}'), reason: 'unsupported record version: 9' },
+      { topic: 'tweets', partition: 1, offset: '6', key: Buffer.from('b'), value: tooBig, reason: 'value too large' },
+    ]);
+    const letters = await readRecords(kafka, small, 2);
+    expect(letters.map((l) => l.key)).toEqual(['a', 'b']);
+    expect(letters[0].value?.toString()).toBe('{"v":9}');
+    expect(letters[0].headers[DLQ_HEADERS.truncatedFrom]).toBeUndefined();
+    expect(letters[1].headers[DLQ_HEADERS.truncatedFrom]).toBe(String(tooBig.length));
+    expect(letters[1].value?.equals(tooBig.subarray(0, 64 * 1024))).toBe(true);
+    expect(letters[1].headers[DLQ_HEADERS.offset]).toBe('6');
   });
 
   it('cuts value, key and headers of a letter near the limit until it fits, and says what was cut', async () => {
     const limit = 200 * 1024;
     const small = await createTopic(kafka, 'dlq-tight', 1, { 'max.message.bytes': String(limit) });
     extraTopics.push(small);
-    {
-      const key = Buffer.alloc(150 * 1024, 'k');
-      const value = Buffer.alloc(190 * 1024, 'v');
-      const headers = { trace: 'abc', big1: 'h'.repeat(60 * 1024), big2: 'i'.repeat(60 * 1024) };
-      await new DeadLetterPublisher(producer, small).publish([
-        { topic: 'tweets', partition: 2, offset: '9', key, value, headers, reason: 'value too large' },
-      ]);
-      const [letter] = await readRecords(kafka, small, 1);
-      expect(letter.headers).toMatchObject({ [DLQ_HEADERS.reason]: 'value too large', [DLQ_HEADERS.offset]: '9', [DLQ_HEADERS.partition]: '2', trace: 'abc' });
-      expect(letter.headers[DLQ_HEADERS.truncatedFrom]).toBe(String(value.length));
-      expect(letter.headers[DLQ_HEADERS.keyTruncatedFrom]).toBe(String(key.length));
-      expect(letter.headers[DLQ_HEADERS.headersTruncated]).toBe('true');
-      // What is kept is the start of each original, so a person can still recognise the record.
-      expect(key.toString().startsWith(letter.key ?? '-')).toBe(true);
-      expect(value.subarray(0, letter.value?.length).equals(letter.value as Buffer)).toBe(true);
-      const size = (letter.key?.length ?? 0) + (letter.value?.length ?? 0) + Object.entries(letter.headers).reduce((n, [k, v]) => n + k.length + v.length, 0);
-      expect(size).toBeLessThan(limit);
-    }
+    const key = Buffer.alloc(150 * 1024, 'k');
+    const value = Buffer.alloc(190 * 1024, 'v');
+    const headers = { trace: 'abc', big1: 'h'.repeat(60 * 1024), big2: 'i'.repeat(60 * 1024) };
+    await new DeadLetterPublisher(producer, small).publish([
+      { topic: 'tweets', partition: 2, offset: '9', key, value, headers, reason: 'value too large' },
+    ]);
+    const [letter] = await readRecords(kafka, small, 1);
+    expect(letter.headers).toMatchObject({ [DLQ_HEADERS.reason]: 'value too large', [DLQ_HEADERS.offset]: '9', [DLQ_HEADERS.partition]: '2', trace: 'abc' });
+    expect(letter.headers[DLQ_HEADERS.truncatedFrom]).toBe(String(value.length));
+    expect(letter.headers[DLQ_HEADERS.keyTruncatedFrom]).toBe(String(key.length));
+    expect(letter.headers[DLQ_HEADERS.headersTruncated]).toBe('true');
+    // What is kept is the start of each original, so a person can still recognise the record.
+    expect(key.toString().startsWith(letter.key ?? '-')).toBe(true);
+    expect(value.subarray(0, letter.value?.length).equals(letter.value as Buffer)).toBe(true);
+    const size = (letter.key?.length ?? 0) + (letter.value?.length ?? 0) + Object.entries(letter.headers).reduce((n, [k, v]) => n + k.length + v.length, 0);
+    expect(size).toBeLessThan(limit);
   });
 });

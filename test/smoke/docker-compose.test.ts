@@ -31,6 +31,15 @@ describe('docker-compose.yml', () => {
     expect(String(kafka.environment?.KAFKA_ADVERTISED_LISTENERS)).toContain('localhost:9092');
   });
 
+  it('ships Temporal\'s admin tools (tctl and temporal) pointed at the server, for `docker compose exec admin-tools tctl ...`', () => {
+    const tools = compose.services['admin-tools'];
+    expect(tools.image).toMatch(/^temporalio\/admin-tools:/);
+    expect(tools.depends_on?.temporal.condition).toBe('service_healthy');
+    expect(tools.environment).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_CLI_ADDRESS: 'temporal:7233' });
+    const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
+    expect(readme).toContain('docker compose exec admin-tools tctl workflow start');
+  });
+
   it('creates exactly the topics the product creates itself, with the same partition counts', () => {
     const bootstrap = compose.services['kafka-topics'];
     expect(bootstrap.depends_on?.kafka.condition).toBe('service_healthy');

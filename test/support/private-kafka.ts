@@ -29,8 +29,8 @@ export interface PrivateKafka {
   start(): Promise<void>;
   /** Kills the JVM (SIGKILL by default: a crash) and waits until the port is closed. */
   kill(signal?: NodeJS.Signals): Promise<void>;
-  /** kill(), then start() after `downMs`. */
-  restart(downMs?: number): Promise<void>;
+  /** kill(signal), then start() after `downMs`. */
+  restart(downMs?: number, signal?: NodeJS.Signals): Promise<void>;
   /** Kills the broker and removes its data. */
   close(): Promise<void>;
 }
@@ -129,8 +129,8 @@ export async function startPrivateKafka(options: PrivateKafkaOptions = {}): Prom
     dataDir,
     start,
     kill,
-    restart: async (downMs = 0) => {
-      await kill();
+    restart: async (downMs = 0, signal: NodeJS.Signals = 'SIGKILL') => {
+      await kill(signal);
       await new Promise((r) => setTimeout(r, downMs));
       await start();
     },

@@ -54,7 +54,7 @@ describe('tracking activities', () => {
       const [id, count] = parsed[i];
       expect(prev > count || (prev === count && (prevId.length < id.length || (prevId.length === id.length && prevId < id)))).toBe(true);
     }
-    const meta = JSON.parse(await readFile(`${snapshotDir}/counts-1700000040000.meta.json`, 'utf8'));
+    const meta: unknown = JSON.parse(await readFile(`${snapshotDir}/counts-1700000040000.meta.json`, 'utf8'));
     expect(meta).toMatchObject({ tweets: 250, planned: 240, lookedUp: 240, requests: 3, refused: 0, budgetRequests: 10 });
     expect(result.printed).toContain('Time: 2023-11-14 22:14:00');
     // Atomic: no temp file left behind; a retry rewrites the same names.

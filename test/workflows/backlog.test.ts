@@ -5,7 +5,7 @@ import { createTrackingWorker } from '../../src/temporal/tracking-worker';
 import { checkpoint, RetweetTracking, status, tweetsObserved } from '../../src/workflows';
 import { requireTemporal } from '../support/services';
 import { FakeX, makeTweets } from './support/fake-x';
-import { bundleTracking, quietRuntime, testActivities, uniqueId, waitFor } from './support/env';
+import { bundleTracking, quietRuntime, readSnapshots, testActivities, uniqueId, waitFor } from './support/env';
 
 const CAPACITY = 20_000;
 const NEW_IDS = 30_000;
@@ -27,7 +27,7 @@ describe('a signal backlog beyond capacity on the dev server', () => {
     const fresh = tweets.slice(OLD_IDS);
     const test = await testActivities(new FakeX(tweets, false));
     const taskQueue = uniqueId('tq');
-    const handle = await client.workflow.start(RetweetTracking, { taskQueue, workflowId: uniqueId('backlog'), args: [{ maxTrackedTweets: CAPACITY, continueAsNewAfterSignals: 9_000 }] });
+    const handle = await client.workflow.start(RetweetTracking, { taskQueue, workflowId: uniqueId('backlog'), args: [{ maxTrackedTweets: CAPACITY, continueAsNewAfterSignals: 9_000, tickSeconds: 2 }] });
     try {
       // No worker yet: every signal waits in the history, a backlog the first workflow task has to take.
       for (const batch of [...chunks(fresh, 1000), ...chunks(old, 1000)]) {
@@ -40,9 +40,13 @@ describe('a signal backlog beyond capacity on the dev server', () => {
           return now.signalsReceived >= (NEW_IDS + OLD_IDS) / 1000 ? now : undefined;
         }, 120_000);
         expect(s).toMatchObject({ trackedTweets: CAPACITY, evictedTweets: NEW_IDS + OLD_IDS - CAPACITY, droppedItems: 0 });
+        const newest = new Set(fresh.slice(NEW_IDS - CAPACITY).map((t) => t.id));
         const carried = await handle.query(checkpoint);
-        const tracked = new Set(carried.tweets.split(',').map((entry) => entry.split(':')[0]));
-        expect(tracked).toEqual(new Set(fresh.slice(NEW_IDS - CAPACITY).map((t) => t.id)));
+        expect(new Set(carried.tweets.split(',').map((entry) => entry.split(':')[0]))).toEqual(newest);
+        // The next file after the backlog lists exactly them too.
+        const after = Date.now();
+        const file = await waitFor('a file written after the backlog', async () => (await readSnapshots(test.snapshotDir)).find((snap) => snap.minuteMs > after));
+        expect(new Set(file.lines.map((line) => /^\((\d+),/.exec(line)![1]))).toEqual(newest);
       });
       const history = await handle.fetchHistory();
       const failedTasks = (history.events ?? []).filter((e) => e.workflowTaskFailedEventAttributes || e.workflowTaskTimedOutEventAttributes);

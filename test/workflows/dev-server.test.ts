@@ -1,62 +1,38 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { Worker } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { formatCountLine, rankByRetweets } from '../../src/domain/ranking';
-import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { createTrackingWorker } from '../../src/temporal/tracking-worker';
 import { RetweetTracking, status, tweetsObserved } from '../../src/workflows';
-import { createXClient, type XClient } from '../../src/x/client';
-import { makeXConfig } from '../../src/x/config';
 import { createTweetLookup } from '../../src/x/lookup';
-import { requireTemporal, temporalUiUrl } from '../support/services';
-import { bundleTracking, quietRuntime, readSnapshots, RecordingLog, uniqueId, waitFor } from './support/env';
+import { temporalUiUrl } from '../support/services';
+import { devServerSuite, readSnapshots, RecordingLog, uniqueId, waitFor } from './support/env';
 
 /**
  * The whole path on real servers: the Temporal dev server, the X emulator over HTTPS, the real X client. A worker
  * is stopped mid-run and a second one carries on from the history.
  */
 describe('RetweetTracking on the dev server with the X emulator', () => {
-  let emulator: RunningEmulator;
-  let xClient: XClient;
-  let connection: NativeConnection;
-  let client: Client;
-  let workflowBundle: WorkflowBundleWithSourceMap;
-
-  beforeAll(async () => {
-    quietRuntime();
-    const address = await requireTemporal();
-    // Frozen clock (minuteSeconds 0): counts change only when the test advances it, so every file has one truth.
-    emulator = await startEmulator({ minuteSeconds: 0, seed: 11, deleteProbability: 0, tweetsPerUserPerMinute: 0.5 });
-    emulator.admin.advance(6);
-    xClient = createXClient(makeXConfig({ bearerToken: emulator.bearerToken, baseUrl: emulator.url, caFile: emulator.caFile }));
-    [connection, workflowBundle] = await Promise.all([NativeConnection.connect({ address }), bundleTracking()]);
-    client = new Client({ connection: await Connection.connect({ address }) });
-  });
-  afterAll(async () => {
-    await client?.connection.close();
-    await connection?.close();
-    xClient?.close();
-    await emulator?.close();
-  });
+  // Frozen clock (minuteSeconds 0): counts change only when the test advances it, so every file has one truth.
+  const suite = devServerSuite({ minuteSeconds: 0, seed: 11, deleteProbability: 0, tweetsPerUserPerMinute: 0.5, initialTweets: 0 }, (emulator) => emulator.admin.advance(6));
 
   it('a second worker continues after the first stops: no tick lost or repeated, history visible over HTTP', async () => {
-    const truth = emulator.admin.groundTruth().tweets;
+    const truth = suite.emulator.admin.groundTruth().tweets;
     expect(truth.length).toBeGreaterThan(5);
     const snapshotDir = join(await mkdtemp(join(tmpdir(), 'rt-dev-')), 'snapshots');
-    const activities = createActivities({ x: createTweetLookup(xClient), snapshotDir, reportDir: join(snapshotDir, '..', 'reports'), clock: Date, log: new RecordingLog() });
+    const activities = createActivities({ x: createTweetLookup(suite.xClient), snapshotDir, reportDir: join(snapshotDir, '..', 'reports'), clock: Date, log: new RecordingLog() });
     const taskQueue = uniqueId('tq');
     const startWorker = async (): Promise<[Worker, Promise<void>]> => {
-      const worker = await createTrackingWorker({ connection, namespace: 'default', taskQueue, activities, workflowCode: { workflowBundle } });
+      const worker = await createTrackingWorker({ connection: suite.connection, namespace: 'default', taskQueue, activities, workflowCode: { workflowBundle: suite.workflowBundle } });
       return [worker, worker.run()];
     };
 
     const workflowId = uniqueId('dev-tracking');
     // Real time on a real server: ticks long enough that a worker handover on a loaded 2-core machine fits in one.
     const tickMs = 4_000;
-    const handle = await client.workflow.start(RetweetTracking, { taskQueue, workflowId, args: [{ tickSeconds: tickMs / 1000, reportEveryTicks: 4 }] });
+    const handle = await suite.client.workflow.start(RetweetTracking, { taskQueue, workflowId, args: [{ tickSeconds: tickMs / 1000, reportEveryTicks: 4 }] });
     const [first, firstRun] = await startWorker();
     await handle.signal(tweetsObserved, truth.map((t) => ({ id: t.id, authorId: t.authorId, authorUsername: t.authorUsername })));
     await waitFor('3 snapshots from the first worker', async () => (await readSnapshots(snapshotDir)).length >= 3);
@@ -98,19 +74,19 @@ describe('RetweetTracking on the dev server with the X emulator', () => {
 
   it('records ticks missed while no worker ran and resumes at the current tick without stale files', async () => {
     const snapshotDir = join(await mkdtemp(join(tmpdir(), 'rt-outage-')), 'snapshots');
-    const activities = createActivities({ x: createTweetLookup(xClient), snapshotDir, reportDir: join(snapshotDir, '..', 'reports'), clock: Date, log: new RecordingLog() });
+    const activities = createActivities({ x: createTweetLookup(suite.xClient), snapshotDir, reportDir: join(snapshotDir, '..', 'reports'), clock: Date, log: new RecordingLog() });
     const taskQueue = uniqueId('tq');
     const workflowId = uniqueId('dev-outage');
-    const handle = await client.workflow.start(RetweetTracking, { taskQueue, workflowId, args: [{ tickSeconds: 2 }] });
-    const truth = emulator.admin.groundTruth().tweets.slice(0, 5);
+    const handle = await suite.client.workflow.start(RetweetTracking, { taskQueue, workflowId, args: [{ tickSeconds: 2 }] });
+    const truth = suite.emulator.admin.groundTruth().tweets.slice(0, 5);
     await handle.signal(tweetsObserved, truth.map((t) => ({ id: t.id, authorId: t.authorId })));
 
-    const first = await createTrackingWorker({ connection, namespace: 'default', taskQueue, activities, workflowCode: { workflowBundle } });
+    const first = await createTrackingWorker({ connection: suite.connection, namespace: 'default', taskQueue, activities, workflowCode: { workflowBundle: suite.workflowBundle } });
     await first.runUntil(waitFor('2 snapshots', async () => (await readSnapshots(snapshotDir)).length >= 2));
     // About four ticks with no worker at all.
     await new Promise((resolve) => setTimeout(resolve, 8_000));
     const restartMs = Date.now();
-    const second = await createTrackingWorker({ connection, namespace: 'default', taskQueue, activities, workflowCode: { workflowBundle } });
+    const second = await createTrackingWorker({ connection: suite.connection, namespace: 'default', taskQueue, activities, workflowCode: { workflowBundle: suite.workflowBundle } });
     await second.runUntil(async () => {
       const snaps = await waitFor('2 more snapshots', async () => {
         const all = await readSnapshots(snapshotDir);

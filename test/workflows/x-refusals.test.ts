@@ -1,18 +1,13 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities } from '../../src/activities';
 import { formatCountLine, rankByRetweets } from '../../src/domain/ranking';
-import { startEmulator, type RunningEmulator, type Scenario } from '../../src/emulator';
+import type { Scenario } from '../../src/emulator';
 import { createTrackingWorker } from '../../src/temporal/tracking-worker';
 import { RetweetTracking, status, tweetsObserved } from '../../src/workflows';
-import { createXClient, type XClient } from '../../src/x/client';
-import { makeXConfig } from '../../src/x/config';
 import { createTweetLookup } from '../../src/x/lookup';
-import { requireTemporal } from '../support/services';
-import { bundleTracking, quietRuntime, readSnapshots, RecordingLog, uniqueId, waitFor, type Snapshot } from './support/env';
+import { devServerSuite, readSnapshots, RecordingLog, uniqueId, waitFor, type Snapshot } from './support/env';
 
 const ALICE = '285532415';
 const idOf = (i: number): string => String(1_850_000_000_000_000_000n + BigInt(i));
@@ -34,50 +29,30 @@ const scenario: Scenario = {
  * X emulator over HTTPS, the real X client.
  */
 describe('X refusals on the dev server', () => {
-  let emulator: RunningEmulator;
-  let xClient: XClient;
-  let connection: NativeConnection;
-  let client: Client;
-  let workflowBundle: WorkflowBundleWithSourceMap;
-
-  beforeAll(async () => {
-    quietRuntime();
-    const address = await requireTemporal();
-    emulator = await startEmulator({ scenario, minuteSeconds: 0 });
-    emulator.admin.advance(1);
-    xClient = createXClient(makeXConfig({ bearerToken: emulator.bearerToken, baseUrl: emulator.url, caFile: emulator.caFile }));
-    [connection, workflowBundle] = await Promise.all([NativeConnection.connect({ address }), bundleTracking()]);
-    client = new Client({ connection: await Connection.connect({ address }) });
-  });
-  afterAll(async () => {
-    await client?.connection.close();
-    await connection?.close();
-    xClient?.close();
-    await emulator?.close();
-  });
+  const suite = devServerSuite({ scenario, minuteSeconds: 0 }, (emulator) => emulator.admin.advance(1));
 
   /** The file `counts-<tickMs>` must equal X's ground truth for the given ids. */
   function truthLines(ids: readonly string[]): string[] {
-    const truth = emulator.admin.groundTruth(undefined, ids).tweets;
+    const truth = suite.emulator.admin.groundTruth(undefined, ids).tweets;
     return rankByRetweets(truth.map((t) => ({ tweetId: t.id, retweets: t.retweetCount }))).map(formatCountLine);
   }
 
   it('writes a file every tick through a 400, a falling count, a hung lookup and a 429 ten minutes from reset', async () => {
     const snapshotDir = join(await mkdtemp(join(tmpdir(), 'rt-refusals-')), 'snapshots');
-    const activities = createActivities({ x: createTweetLookup(xClient), snapshotDir, reportDir: join(snapshotDir, '..', 'reports'), clock: Date, log: new RecordingLog() });
+    const activities = createActivities({ x: createTweetLookup(suite.xClient), snapshotDir, reportDir: join(snapshotDir, '..', 'reports'), clock: Date, log: new RecordingLog() });
     const taskQueue = uniqueId('tq');
-    const worker = await createTrackingWorker({ connection, namespace: 'default', taskQueue, activities, workflowCode: { workflowBundle }, print: () => undefined });
+    const worker = await createTrackingWorker({ connection: suite.connection, namespace: 'default', taskQueue, activities, workflowCode: { workflowBundle: suite.workflowBundle }, print: () => undefined });
     const running = worker.run();
     const tickMs = 5_000;
-    const lookups = (): number => emulator.admin.requests().filter((r) => r.path === '/2/tweets').length;
+    const lookups = (): number => suite.emulator.admin.requests().filter((r) => r.path === '/2/tweets').length;
     const filesAfter = async (count: number): Promise<Snapshot[]> => waitFor(`${count} files`, async () => {
       const snaps = await readSnapshots(snapshotDir);
       return snaps.length >= count ? snaps : undefined;
     }, 60_000);
     try {
       const refused = idOf(2);
-      emulator.admin.rejectIds([refused]);
-      const handle = await client.workflow.start(RetweetTracking, { taskQueue, workflowId: uniqueId('refusals'), args: [{ tickSeconds: tickMs / 1000 }] });
+      suite.emulator.admin.rejectIds([refused]);
+      const handle = await suite.client.workflow.start(RetweetTracking, { taskQueue, workflowId: uniqueId('refusals'), args: [{ tickSeconds: tickMs / 1000 }] });
       await handle.signal(tweetsObserved, Array.from({ length: TWEETS }, (_, i) => ({ id: idOf(i), authorId: ALICE })));
       const live = Array.from({ length: TWEETS }, (_, i) => idOf(i)).filter((id) => id !== refused);
 
@@ -87,7 +62,7 @@ describe('X refusals on the dev server', () => {
       expect(await handle.query(status)).toMatchObject({ invalidTweets: 1, trackedTweets: TWEETS - 1, failedTicks: 0 });
 
       // 2. X's count of tweet 0 falls by 7: the next file says so.
-      emulator.admin.advance(1);
+      suite.emulator.admin.advance(1);
       const fallen = truthLines(live);
       expect(fallen).toContain(formatCountLine({ tweetId: idOf(0), retweets: 3 }));
       snaps = await waitFor('a file with the fallen count', async () => {
@@ -96,13 +71,13 @@ describe('X refusals on the dev server', () => {
       });
 
       // 3. The next lookup hangs (a half-open connection): given up at the tick's deadline, the file still comes.
-      emulator.admin.hangNext(1);
+      suite.emulator.admin.hangNext(1);
       const beforeHang = snaps.length;
       snaps = await filesAfter(beforeHang + 2);
       expect(snaps[beforeHang].lines).toEqual(fallen);
 
       // 4. A 429 whose window resets in 10 minutes: no lookup until then, and a file every tick meanwhile.
-      emulator.admin.failNext(1, 429, 600, 'tweets');
+      suite.emulator.admin.failNext(1, 429, 600, 'tweets');
       const before429 = snaps.length;
       snaps = await filesAfter(before429 + 1);
       const lookupsAfter429 = lookups();

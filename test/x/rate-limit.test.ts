@@ -1,5 +1,5 @@
 import { startEmulator, type RunningEmulator } from '../../src/emulator';
-import { createTweetLookup, createXClient, readXConfig, retryDelayMs, XRateLimitError, type XClient } from '../../src/x';
+import { createTweetLookup, createXClient, readXConfig, XRateLimitError, type XClient } from '../../src/x';
 
 let emulator: RunningEmulator;
 let client: XClient;
@@ -28,7 +28,7 @@ test('the third lookup in a 2-request window gets 429 with the reset time, and s
   expect(resetAtMs).toBeLessThanOrEqual(Date.now() + 3_000);
   expect(emulator.admin.requests().map((r) => r.status)).toEqual([200, 200, 429]);
 
-  await new Promise((resolve) => setTimeout(resolve, retryDelayMs(error)));
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, (error as XRateLimitError).resetAtMs - Date.now())));
   const after = await lookup.lookupTweets([id]);
   expect(after.tweets.map((t) => t.id)).toEqual([id]);
 });

@@ -34,9 +34,12 @@ let client: XClient;
 /** What each new connection writes: a list of byte chunks, each flushed on its own. */
 let scripts: Buffer[][] = [];
 let connections = 0;
+/** The query of each connection, to check what a reconnect asked for. */
+let queries: URLSearchParams[] = [];
 
 async function writeChunks(res: ServerResponse, chunks: Buffer[]): Promise<void> {
   for (const chunk of chunks) {
+    if (res.destroyed) return;
     res.write(chunk);
     // A pause per chunk makes each write its own TLS record and its own 'data' event at the client.
     await new Promise((resolve) => setTimeout(resolve, 15));
@@ -52,6 +55,7 @@ beforeAll(async () => {
       res.writeHead(404).end();
       return;
     }
+    queries.push(new URL(req.url, baseUrl).searchParams);
     const script = scripts[connections++] ?? [];
     res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
     res.socket?.setNoDelay(true);
@@ -71,19 +75,20 @@ afterAll(async () => {
 
 beforeEach(() => {
   connections = 0;
+  queries = [];
 });
 
-async function collect(expected: number, until: () => boolean = () => false): Promise<{ tweets: StreamedTweet[]; events: XStreamEvent[] }> {
+/** Streams until `expected` posts arrived (or 8 s passed), then stops; returns what came and every event. */
+async function collect(expected: number, backfillMinutes = 0): Promise<{ tweets: StreamedTweet[]; events: XStreamEvent[] }> {
   const controller = new AbortController();
   const tweets: StreamedTweet[] = [];
   const events: XStreamEvent[] = [];
   const consumer = (async () => {
-    for await (const tweet of streamTweets(client, { signal: controller.signal, keepAliveTimeoutMs: 5_000, reconnectDelayMs: () => 50, onEvent: (e) => events.push(e) })) {
-      tweets.push(tweet);
-    }
+    const options = { signal: controller.signal, keepAliveTimeoutMs: 5_000, backfillMinutes, reconnectDelayMs: () => 50, onEvent: (e: XStreamEvent) => events.push(e) };
+    for await (const tweet of streamTweets(client, options)) tweets.push(tweet);
   })();
   try {
-    await waitUntil(() => tweets.length >= expected && !until(), 8_000, `${expected} posts`).catch(() => undefined);
+    await waitUntil(() => tweets.length >= expected, 8_000, `${expected} posts`).catch(() => undefined);
     await new Promise((resolve) => setTimeout(resolve, 200));
   } finally {
     controller.abort();
@@ -122,8 +127,8 @@ test('posts split anywhere, including inside UTF-8 characters and before their C
   expect(events.filter((ev) => ev.type === 'keep-alive').length).toBeGreaterThanOrEqual(2);
 });
 
-test('every single-byte split of a stretch of the stream delivers the same posts', async () => {
-  // The whole byte stream of three posts and a heartbeat, cut at every byte in turn, 24 bytes at a time.
+test('a stream cut into 24-byte reads, whatever they cut through, delivers the same posts', async () => {
+  // Three posts and a heartbeat, cut every 24 bytes: through characters, keys, CRLFs.
   const whole = Buffer.concat([post(10, TEXTS[0]), CRLF, CRLF, post(11, TEXTS[1]), CRLF, post(12, TEXTS[3]), CRLF]);
   const chunks: Buffer[] = [];
   for (let at = 0; at < whole.length; at += 24) chunks.push(whole.subarray(at, at + 24));
@@ -133,17 +138,30 @@ test('every single-byte split of a stretch of the stream delivers the same posts
   expect(tweets.map((t) => t.text)).toEqual([TEXTS[0], TEXTS[1], TEXTS[3]]);
 });
 
-test('a frame that cannot be parsed is reported with its length, and the client reconnects instead of losing what follows', async () => {
+test('an unparseable frame is reported with its length and costs only itself: the next frames on the connection arrive', async () => {
   const garbage = Buffer.from('{"data":{"id":"1","text":"trunc');
+  scripts = [[Buffer.concat([post(20, 'before'), CRLF]), Buffer.concat([garbage, CRLF]), Buffer.concat([post(21, 'after, same connection'), CRLF])]];
+  const { tweets, events } = await collect(2);
+  expect(events.filter((ev) => ev.type === 'stream-error')).toEqual([
+    { type: 'stream-error', message: `unparseable stream frame of ${garbage.length} bytes: it is lost (no backfill); reading on at the next frame` },
+  ]);
+  expect(tweets.map((t) => t.text)).toEqual(['before', 'after, same connection']);
+  expect(connections).toBe(1);
+});
+
+test('with backfill, an unparseable frame makes the client reconnect asking X to replay, and the lost post arrives once', async () => {
+  const lost = post(31, 'lost, then replayed');
+  const broken = lost.subarray(0, lost.length - 5);
   scripts = [
-    [Buffer.concat([post(20, 'before'), CRLF]), Buffer.concat([garbage, CRLF]), Buffer.concat([post(21, 'after on the same connection'), CRLF])],
-    [CRLF, Buffer.concat([post(22, 'after reconnect'), CRLF])],
+    [Buffer.concat([post(30, 'first'), CRLF]), Buffer.concat([broken, CRLF]), Buffer.concat([post(32, 'never read on the old connection'), CRLF])],
+    // X replays the last minutes on the new connection: duplicates included.
+    [Buffer.concat([post(30, 'first'), CRLF, lost, CRLF, post(32, 'never read on the old connection'), CRLF]), Buffer.concat([post(33, 'new'), CRLF])],
   ];
-  const { tweets, events } = await collect(2, () => connections < 2);
-  const errors = events.filter((ev): ev is Extract<XStreamEvent, { type: 'stream-error' }> => ev.type === 'stream-error');
-  expect(errors).toHaveLength(1);
-  expect(errors[0].message).toMatch(new RegExp(`unparseable stream frame of ${garbage.length} bytes`));
+  const { tweets, events } = await collect(4, 2);
+  expect(events.filter((ev) => ev.type === 'stream-error')).toEqual([
+    { type: 'stream-error', message: `unparseable stream frame of ${broken.length} bytes: reconnecting with backfill_minutes=2 to recover it` },
+  ]);
   expect(connections).toBe(2);
-  expect(tweets.map((t) => t.text)).toEqual(expect.arrayContaining(['before', 'after reconnect']));
-  expect(tweets[0].text).toBe('before');
+  expect(queries[1].get('backfill_minutes')).toBe('2');
+  expect(tweets.map((t) => t.text)).toEqual(['first', 'lost, then replayed', 'never read on the old connection', 'new']);
 });

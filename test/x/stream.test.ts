@@ -42,7 +42,7 @@ let client: XClient;
 
 beforeAll(async () => {
   emulator = await startEmulator({ scenario, minuteSeconds: 0, heartbeatSeconds: 0.2 });
-  client = createXClient(readXConfig({ ...emulator.env, X_STREAM_BACKFILL_MINUTES: '5' }));
+  client = createXClient(readXConfig({ ...emulator.env, X_STREAM_BACKFILL_MINUTES: '5', X_STREAM_RETWEETS: 'on' }));
 });
 
 afterAll(async () => {

@@ -204,10 +204,17 @@ const refresh = { counts: coalesced(refreshBoard), report: coalesced(refreshRepo
 function connect() {
   const events = new EventSource('/api/events');
   const live = document.getElementById('live');
-  events.onopen = () => ((live.textContent = 'live'), live.classList.add('on'));
-  events.onerror = () => ((live.textContent = 'reconnecting…'), live.classList.remove('on'));
+  const showLive = (on) => {
+    live.textContent = on ? 'live' : 'reconnecting…';
+    live.classList.toggle('on', on);
+  };
+  events.onopen = () => showLive(true);
+  events.onerror = () => showLive(false);
   events.addEventListener('counts', refresh.counts);
-  events.addEventListener('report', () => (refresh.report(), refresh.counts()));
+  events.addEventListener('report', () => {
+    refresh.report();
+    refresh.counts();
+  });
   events.addEventListener('alert', refresh.alert);
   events.addEventListener('status', (e) => renderStatus({ tracking: JSON.parse(e.data) }));
 }

@@ -2,13 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { createActivities, type ActivityLog, type TrackingActivities } from '../../../src/activities';
 import { outputSinks } from '../../../src/temporal/tracking-worker';
 import type { TweetLookup } from '../../../src/x/types';
-import { requireTestServer } from '../../support/services';
+import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../../src/emulator';
+import { createXClient, type XClient } from '../../../src/x/client';
+import { makeXConfig } from '../../../src/x/config';
+import { requireTemporal, requireTestServer } from '../../support/services';
 
 /** Quiet logs: only warnings and errors from the SDK and core. */
 export function quietRuntime(): void {
@@ -127,4 +130,54 @@ export async function waitForTicks(handle: WorkflowHandle, ticks: number, timeou
     const s = await handle.query(status);
     return s.tickNumber >= ticks ? s : undefined;
   }, timeoutMs);
+}
+
+/** What a dev-server test file shares: the X emulator, an X client for it, and connections to the dev server. */
+export interface DevServerSuite {
+  readonly emulator: RunningEmulator;
+  readonly xClient: XClient;
+  readonly connection: NativeConnection;
+  readonly client: Client;
+  readonly workflowBundle: WorkflowBundleWithSourceMap;
+}
+
+/** Registers beforeAll/afterAll for a dev-server test file with its own emulator; read the fields inside tests. */
+export function devServerSuite(emulatorOptions: EmulatorOptions, prepare?: (emulator: RunningEmulator) => void): DevServerSuite {
+  let suite: DevServerSuite | undefined;
+  beforeAll(async () => {
+    quietRuntime();
+    const address = await requireTemporal();
+    const emulator = await startEmulator(emulatorOptions);
+    prepare?.(emulator);
+    const xClient = createXClient(makeXConfig({ bearerToken: emulator.bearerToken, baseUrl: emulator.url, caFile: emulator.caFile }));
+    const [connection, workflowBundle] = await Promise.all([NativeConnection.connect({ address }), bundleTracking()]);
+    suite = { emulator, xClient, connection, workflowBundle, client: new Client({ connection: await Connection.connect({ address }) }) };
+  });
+  afterAll(async () => {
+    await suite?.client.connection.close();
+    await suite?.connection.close();
+    suite?.xClient.close();
+    await suite?.emulator.close();
+  });
+  const get = (): DevServerSuite => {
+    if (!suite) throw new Error('the dev-server suite is not set up (use it inside a test)');
+    return suite;
+  };
+  return {
+    get emulator() {
+      return get().emulator;
+    },
+    get xClient() {
+      return get().xClient;
+    },
+    get connection() {
+      return get().connection;
+    },
+    get client() {
+      return get().client;
+    },
+    get workflowBundle() {
+      return get().workflowBundle;
+    },
+  };
 }
