@@ -231,6 +231,6 @@ describe('the pipeline on the real stack', () => {
       expect(t).toBeLessThan(events.workerRestartedAt! + TICK_MS);
     }
     // Atomic writes: no temp file is left behind by the killed attempt.
-    expect(readdirSync(snapshotDir).filter((f) => !/^counts-\d+\.txt$/.test(f))).toEqual([]);
+    expect(readdirSync(snapshotDir).filter((f) => !/^counts-\d+\.(txt|meta\.json)$/.test(f))).toEqual([]);
   });
 });
