@@ -25,9 +25,11 @@ const SCENARIO = join(__dirname, '../fixtures/e2e-scenario.json');
 
 const runId = randomUUID().slice(0, 8);
 const workflowId = `e2e-tracking-${runId}`;
-const topics = { tweets: '', deadLetters: '' };
+const topics = { tweets: '', deadLetters: '', counts: `e2e-counts-${runId}`, reports: `e2e-reports-${runId}` };
 const snapshotDir = mkdtempSync(join(tmpdir(), 'rt-e2e-snapshots-'));
 const reportDir = mkdtempSync(join(tmpdir(), 'rt-e2e-reports-'));
+const dashboardDir = mkdtempSync(join(tmpdir(), 'rt-e2e-dashboard-'));
+let dashboardUrl = '';
 
 let kafka: Kafka;
 let connection: Connection;
@@ -99,9 +101,20 @@ beforeAll(async () => {
       REPORT_DIR: reportDir,
       // Live counts between lookups too: the workflow's hybrid counting is part of what this test checks.
       X_STREAM_RETWEETS: 'on',
+      // The worker publishes the counts changelog; the dashboard materialises it (its own topics for this run).
+      KAFKA_COUNTS_TOPIC: topics.counts,
+      KAFKA_REPORTS_TOPIC: topics.reports,
+      DASHBOARD_PORT: '0',
+      DASHBOARD_DATA_DIR: dashboardDir,
+      DASHBOARD_INSTANCE_ID: `e2e-${runId}`,
     },
-    onLine: (name, line) => output[name].push(line),
+    onLine: (name, line) => {
+      output[name].push(line);
+      const url = name === 'dashboard' ? /listening on (http:\/\/\S+)/.exec(line)?.[1] : undefined;
+      if (url) dashboardUrl = url;
+    },
   });
+  pipeline.start('dashboard');
   pipeline.start('worker');
   pipeline.start('bridge');
   pipeline.start('producer');
@@ -150,7 +163,7 @@ afterAll(async () => {
   await pipeline?.stopAll(5_000);
   await client?.workflow.getHandle(workflowId).terminate('end-to-end test finished').catch(() => undefined);
   await emulator?.close();
-  if (kafka) await deleteTopics(kafka, [topics.tweets, topics.deadLetters].filter(Boolean));
+  if (kafka) await deleteTopics(kafka, [topics.tweets, topics.deadLetters, topics.counts, topics.reports].filter(Boolean));
   await connection?.close();
 });
 
@@ -232,5 +245,39 @@ describe('the pipeline on the real stack', () => {
     }
     // Atomic writes: no temp file is left behind by the killed attempt.
     expect(readdirSync(snapshotDir).filter((f) => !/^counts-\d+\.(txt|meta\.json)$/.test(f))).toEqual([]);
+  });
+
+  it('the dashboard, fed by the counts changelog, exports exactly what the minute files say', async () => {
+    expect(dashboardUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    const files = snapshotFiles();
+    const exportCsv = async (query: string): Promise<Array<{ tweetId: string; minuteMs: number; count: number }>> => {
+      const response = await fetch(`${dashboardUrl}/api/export?format=csv&${query}`);
+      expect(response.status).toBe(200);
+      const [header, ...lines] = (await response.text()).trim().split('\n');
+      const cols = header.split(',');
+      return lines.map((line) => {
+        const cells = Object.fromEntries(line.split(',').map((v, i) => [cols[i], v]));
+        return { tweetId: cells.tweet_id, minuteMs: Number(cells.minute_ms), count: Number(cells.count) };
+      });
+    };
+    // The last minute, once the dashboard has consumed it: its snapshot export equals the file, line for line.
+    const last = files.at(-1)!;
+    const fileLines = parseSnapshot(last);
+    await eventually('the dashboard has the last minute', async () => {
+      const rows = await exportCsv(`minute=${fileTick(last)}`);
+      return rows.length === fileLines.length && rows.every((r, i) => r.tweetId === fileLines[i].tweetId && r.count === fileLines[i].retweets) ? true : undefined;
+    }, 30_000);
+    // Every tweet's series (only changes are published) gives, at every minute file, the count that file says.
+    for (const { tweetId } of fileLines.slice(0, 5)) {
+      const series = await exportCsv(`tweet=${tweetId}`);
+      for (const file of files) {
+        const inFile = parseSnapshot(file).find((line) => line.tweetId === tweetId);
+        const point = series.filter((p) => p.minuteMs <= fileTick(file)).at(-1);
+        expect({ file, tweetId, count: point?.count }).toEqual({ file, tweetId, count: inFile?.retweets });
+      }
+    }
+    // The top-5 report reached the dashboard too.
+    const { reports } = (await (await fetch(`${dashboardUrl}/api/reports`)).json()) as { reports: Array<{ atMs: number }> };
+    expect(reports.map((r) => r.atMs)).toContain(Number(/^top5-(\d+)\.json$/.exec(reportFiles()[0])![1]));
   });
 });
