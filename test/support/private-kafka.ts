@@ -7,9 +7,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { freePort, portAnswers } from '../../scripts/chaos/ports';
 import { STACK_CACHE_DIR } from './services';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -33,28 +33,6 @@ export interface PrivateKafka {
   restart(downMs?: number, signal?: NodeJS.Signals): Promise<void>;
   /** Kills the broker and removes its data. */
   close(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  await new Promise((done) => server.close(done));
-  return port;
-}
-
-function answers(port: number): Promise<boolean> {
-  return new Promise((resolveAnswer) => {
-    const socket = createConnection({ host: '127.0.0.1', port });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolveAnswer(ok);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 async function waitFor(what: string, probe: () => Promise<boolean>, timeoutMs: number): Promise<void> {
@@ -111,7 +89,7 @@ export async function startPrivateKafka(options: PrivateKafkaOptions = {}): Prom
     void once(started, 'exit').then(() => (exited = true));
     await waitFor(`the broker on port ${port}`, async () => {
       if (exited) throw new Error(`private Kafka: the broker exited while starting; see ${logPath}`);
-      return answers(port);
+      return portAnswers(port);
     }, 90_000);
   };
   const kill = async (signal: NodeJS.Signals = 'SIGKILL'): Promise<void> => {
@@ -121,7 +99,7 @@ export async function startPrivateKafka(options: PrivateKafkaOptions = {}): Prom
     const exited = once(running, 'exit');
     running.kill(signal);
     await exited;
-    await waitFor('the port to close', async () => !(await answers(port)), 30_000);
+    await waitFor('the port to close', async () => !(await portAnswers(port)), 30_000);
   };
   await start();
   return {
