@@ -3,6 +3,7 @@
  * and delivers them one signal at a time, retrying with backoff while Temporal is unreachable. A caller's
  * ticket settles only when every tweet it added was acknowledged, which is what lets it resolve the offsets.
  */
+import { abortableSleep } from '../shared/abortable-sleep';
 import type { ObservedTweet } from '../domain/observed-tweet';
 import type { PartitionActivity, SubBatchWork } from '../kafka/consumer-queue';
 import { errorMessage, type Log } from '../kafka/log';
@@ -245,17 +246,9 @@ export class SignalBatcher implements PartitionActivity {
   }
 
   private sleep(ms: number): Promise<void> {
-    const signal = this.abort.signal;
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-    });
+    return abortableSleep(ms, this.abort.signal);
   }
+
 
   /** Takes a ticket's tweets out of the batches not yet being sent; the ticket never settles. */
   private withdraw(ticket: Ticket): void {

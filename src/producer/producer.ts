@@ -6,6 +6,7 @@
  * forever); when the queue is full it stops reading the stream; and after every gap (its own start, a stream
  * reconnect, a pause) it catches up from the followed users' timelines, from marks it keeps on Kafka.
  */
+import { abortableSleep } from '../shared/abortable-sleep';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { validateObservedTweet, type ObservedTweet } from '../domain/observed-tweet';
 import { consoleLog, errorMessage, type Log } from '../kafka/log';
@@ -84,17 +85,6 @@ export interface ProducerHandle {
   followed(users: readonly string[]): void;
 }
 
-const sleep = (ms: number, signal: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
-
 /** Runs `task` until it succeeds (Kafka may be down when the producer starts); undefined when stopped first. */
 async function untilDone<T>(what: string, task: () => Promise<T>, stop: AbortSignal, log: Log): Promise<T | undefined> {
   for (let attempt = 0; !stop.aborted; attempt++) {
@@ -103,7 +93,7 @@ async function untilDone<T>(what: string, task: () => Promise<T>, stop: AbortSig
     } catch (error) {
       const delayMs = Math.min(30_000, 1000 * 2 ** attempt);
       if (attempt < 3 || attempt % 10 === 0) log.warn(`Could not ${what} (${errorMessage(error)}); retrying in ${delayMs} ms`);
-      await sleep(delayMs, stop);
+      await abortableSleep(delayMs, stop);
     }
   }
   return undefined;
@@ -252,7 +242,7 @@ export function startProducer(options: ProducerOptions): Promise<ProducerHandle>
           }
           // Backpressure while Kafka is only slower than the stream; once it refuses, a pause (below).
           while (!activePublisher.hasRoom() && !activePublisher.isFailing() && !session.signal.aborted) {
-            await Promise.race([activePublisher.waitForRoom(), sleep(500, session.signal)]);
+            await Promise.race([activePublisher.waitForRoom(), abortableSleep(500, session.signal)]);
           }
           if (activePublisher.hasRoom() || session.signal.aborted) continue;
           // Kafka refuses and the queue is full: stop reading (closing the connection) rather than buffer without
@@ -269,7 +259,7 @@ export function startProducer(options: ProducerOptions): Promise<ProducerHandle>
             sourceFailures++;
             const delayMs = Math.min(60_000, 1000 * 2 ** Math.min(sourceFailures, 10));
             log.warn(`${options.source.description} failed (${errorMessage(error)}): reconnecting in ${delayMs} ms`);
-            await sleep(delayMs, stopping.signal);
+            await abortableSleep(delayMs, stopping.signal);
             continue;
           }
           failure = error;

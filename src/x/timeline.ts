@@ -3,6 +3,7 @@
  * newer than a known id. The producer reads it to catch up what the filtered stream did not deliver (a gap: its
  * own restart, a stream disconnect, a Kafka outage).
  */
+import { abortableSleep } from '../shared/abortable-sleep';
 import type { TweetV2SingleStreamResult, TweetV2UserTimelineResult, Tweetv2FieldsParams } from 'twitter-api-v2';
 import type { ObservedTweet } from '../domain/observed-tweet';
 import type { XClient } from './client';
@@ -43,17 +44,6 @@ export interface TimelinePage {
   resetAtMs?: number;
 }
 
-const defaultSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-
 /** Reads one timeline answer into records, in X's order (newest first). */
 export function parseTimelinePage(response: TweetV2UserTimelineResult): ObservedTweet[] {
   const includes = response.includes;
@@ -92,7 +82,7 @@ export async function fetchTimelinePage(client: XClient, userId: string, options
  * the next page. Other failures are thrown (`XApiError`); an abort ends it with what was read so far.
  */
 export async function fetchTimelineSince(client: XClient, userId: string, options: TimelineOptions = {}): Promise<ObservedTweet[]> {
-  const sleep = options.sleep ?? defaultSleep;
+  const sleep = options.sleep ?? abortableSleep;
   const now = options.now ?? Date.now;
   const tweets: ObservedTweet[] = [];
   let token: string | undefined;
