@@ -19,7 +19,15 @@ export default tseslint.config(
     languageOptions: {
       sourceType: 'module',
       parserOptions: { projectService: false },
-      globals: { window: 'readonly', document: 'readonly', fetch: 'readonly', EventSource: 'readonly', URLSearchParams: 'readonly', console: 'readonly', uPlot: 'readonly' },
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        fetch: 'readonly',
+        EventSource: 'readonly',
+        URLSearchParams: 'readonly',
+        console: 'readonly',
+        uPlot: 'readonly',
+      },
     },
   },
   {
@@ -31,10 +39,26 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['fs', 'fs/*', 'node:*', 'net', 'http', 'https', 'crypto', 'process', 'child_process', 'os', 'path'],
+              group: [
+                'fs',
+                'fs/*',
+                'node:*',
+                'net',
+                'http',
+                'https',
+                'crypto',
+                'process',
+                'child_process',
+                'os',
+                'path',
+              ],
               message: 'Workflows must stay deterministic: do I/O in activities.',
             },
-            { group: ['../activities', '../activities/*'], allowTypeImports: true, message: 'Import activity types only.' },
+            {
+              group: ['../activities', '../activities/*'],
+              allowTypeImports: true,
+              message: 'Import activity types only.',
+            },
           ],
         },
       ],

@@ -10,4 +10,8 @@ module.exports = {
   // Each file installs its Runtime and tears its worker down before the next file starts.
   maxWorkers: 1,
   testTimeout: 120_000,
+  // Registers the tests' own Temporal namespace and exports TEMPORAL_NAMESPACE for every test and spawned process.
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  // Child processes of the tests serve metrics on free ports (see the file).
+  setupFiles: ['<rootDir>/test/support/metrics-ports.ts'],
 };

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:dashboard [-- --tweets 20000 --hours 24 --kafka-rows 200000 --json FILE]`: the dashboard's store
+ * `npm run bench:dashboard [-- --tweets 20000 --hours 24 --kafka-rows 200000 --requests 300 --json FILE]`: the dashboard's store
  * on this machine. Ingest rate of changelog rows into DuckDB (decoded rows, and end to end from Kafka through the
  * dashboard's consumers), API latency of the leaderboard and of one tweet's series over HTTP with the full
  * history loaded, and the store's bytes per tracked tweet-day.
@@ -8,7 +8,7 @@
  * then rarely; tweets are born throughout the day; gains are heavy-tailed.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,8 +22,9 @@ import { createCountsChangelog } from '../src/kafka/changelog';
 import type { CountRecord } from '../src/kafka/changelog-record';
 import { createKafka } from '../src/kafka/client';
 import { readKafkaSettings } from '../src/kafka/config';
-import { silentLog } from '../src/kafka/log';
+import { silentLog } from '../src/shared/log';
 import type { AlertRule } from '../src/dashboard/alert-rules';
+import { benchCommand, parseBenchFlags, wholeNumber, writeJsonResults } from './bench-flags';
 
 const MINUTE = 60_000;
 const RULES: AlertRule[] = [
@@ -31,18 +32,35 @@ const RULES: AlertRule[] = [
   { name: 'big', passes: 1000 },
 ];
 
-function argument(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  if (at < 0) return fallback;
-  const value = Number(process.argv[at + 1]);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} needs a whole number`);
-  return value;
+interface Flags {
+  tweets: number;
+  hours: number;
+  kafkaRows: number;
+  requests: number;
+  json?: string;
+}
+
+function parseFlags(): Flags {
+  const command = benchCommand(
+    'bench:dashboard',
+    "The dashboard's store: ingest rate, API latency with the full history, bytes per tweet-day.",
+  )
+    .option('--tweets <n>', 'tracked tweets', wholeNumber('--tweets', 1, 1_000_000), 20_000)
+    .option('--hours <n>', 'hours of changelog', wholeNumber('--hours', 1, 24 * 30), 24)
+    .option(
+      '--kafka-rows <n>',
+      'rows sent through Kafka to the dashboard consumers (0: skip that run)',
+      wholeNumber('--kafka-rows', 0),
+      200_000,
+    )
+    .option('--requests <n>', 'HTTP requests per API latency measure', wholeNumber('--requests', 1, 1_000_000), 300);
+  return parseBenchFlags<Flags>(command);
 }
 
 /** A seeded generator, so two runs measure the same data. */
 function random(seed: number): () => number {
   let s = seed;
-  return () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  return () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
 }
 
 /** The changelog of `tweets` tracked tweets over `hours`, in publication (minute) order. */
@@ -64,7 +82,13 @@ function history(tweets: number, hours: number): CountRecord[] {
       if (rnd() > p) continue;
       const delta = 1 + Math.floor(rnd() * heat[t] * (age < 180 ? 3 : 0.5));
       counts[t] += delta;
-      rows.push({ tweetId: String(1_830_000_000_000_000_000n + BigInt(t)), minuteMs: start + m * MINUTE, count: counts[t], delta, authorId: String(1000 + (t % 8)) });
+      rows.push({
+        tweetId: String(1_830_000_000_000_000_000n + BigInt(t)),
+        minuteMs: start + m * MINUTE,
+        count: counts[t],
+        delta,
+        authorId: String(1000 + (t % 8)),
+      });
     }
   }
   return rows;
@@ -127,17 +151,14 @@ async function latencies(base: string, paths: () => string, requests: number): P
 }
 
 async function main(): Promise<void> {
-  const tweets = argument('tweets', 20_000);
-  const hours = argument('hours', 24);
-  const kafkaRows = argument('kafka-rows', 200_000);
-  const requests = argument('requests', 300);
-  const jsonAt = process.argv.indexOf('--json');
-  const jsonFile = jsonAt >= 0 ? process.argv[jsonAt + 1] : undefined;
+  const { tweets, hours, kafkaRows, requests, json } = parseFlags();
   const dir = mkdtempSync(join(tmpdir(), 'bench-dashboard-'));
   try {
     console.log(`generating ${hours} h of changelog for ${tweets.toLocaleString('en-US')} tweets...`);
     const rows = history(tweets, hours);
-    console.log(`${rows.length.toLocaleString('en-US')} rows (${(rows.length / tweets).toFixed(1)} changed minutes per tweet-day)`);
+    console.log(
+      `${rows.length.toLocaleString('en-US')} rows (${(rows.length / tweets).toFixed(1)} changed minutes per tweet-day)`,
+    );
 
     const dbFile = join(dir, 'store.duckdb');
     const store = await DashboardStore.open({ path: dbFile, alertRules: RULES });
@@ -152,12 +173,24 @@ async function main(): Promise<void> {
 
     const hub = new EventHub();
     const status: DashboardStatus = { polledAtMs: 0, workflowId: 'bench', workflowUrl: '' };
-    const server = createDashboardServer({ store, hub, tickMs: () => MINUTE, rules: RULES, instanceId: 'bench', status: () => status, ingestStats: () => ({ records: 0, inserted: 0, malformed: 0, reports: 0 }) });
+    const server = createDashboardServer({
+      store,
+      hub,
+      tickMs: () => MINUTE,
+      rules: RULES,
+      instanceId: 'bench',
+      status: () => status,
+      ingestStats: () => ({ records: 0, inserted: 0, malformed: 0, reports: 0 }),
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const rnd = random(11);
     const board = await latencies(base, () => '/api/leaderboard?limit=20', requests);
-    const series = await latencies(base, () => `/api/series?tweet=${1_830_000_000_000_000_000n + BigInt(Math.floor(rnd() * tweets))}`, requests);
+    const series = await latencies(
+      base,
+      () => `/api/series?tweet=${1_830_000_000_000_000_000n + BigInt(Math.floor(rnd() * tweets))}`,
+      requests,
+    );
     server.closeAllConnections();
     server.close();
     hub.close();
@@ -169,12 +202,17 @@ async function main(): Promise<void> {
       kafkaRowsPerSec = sample.length / (await kafkaIngest(sample, dir));
     }
 
-    const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+    const fmt = (n: number, digits = 0) =>
+      n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
     const table = [
       ['measure', 'value', 'target'],
       ['rows in the store', fmt(rows.length), ''],
       ['ingest into the store (rows/s)', fmt(ingestRowsPerSec), '>= 50,000'],
-      [`ingest Kafka -> store, ${fmt(Math.min(kafkaRows, rows.length))} rows (rows/s)`, kafkaRowsPerSec ? fmt(kafkaRowsPerSec) : 'skipped', ''],
+      [
+        `ingest Kafka -> store, ${fmt(Math.min(kafkaRows, rows.length))} rows (rows/s)`,
+        kafkaRowsPerSec ? fmt(kafkaRowsPerSec) : 'skipped',
+        '',
+      ],
       [`replay of ${fmt(replay.length)} stored rows, all skipped (rows/s)`, fmt(replay.length / replaySeconds), ''],
       [`leaderboard top 20, p50 / p95 (ms)`, `${fmt(board.p50, 1)} / ${fmt(board.p95, 1)}`, 'p95 <= 50'],
       [`one tweet's series, p50 / p95 (ms)`, `${fmt(series.p50, 1)} / ${fmt(series.p95, 1)}`, 'p95 <= 50'],
@@ -185,11 +223,12 @@ async function main(): Promise<void> {
       console.log(`| ${row.map((cell, c) => cell.padEnd(widths[c])).join(' | ')} |`);
       if (i === 0) console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
     }
-    if (jsonFile) {
-      const result = { ingestRowsPerSec: Math.round(ingestRowsPerSec), leaderboardP95Ms: board.p95, seriesP95Ms: series.p95, bytesPerTweetDay: Math.round(bytesPerTweetDay) };
-      writeFileSync(jsonFile, `${JSON.stringify(result, null, 2)}\n`);
-      console.log(`wrote ${jsonFile}`);
-    }
+    writeJsonResults(json, {
+      ingestRowsPerSec: Math.round(ingestRowsPerSec),
+      leaderboardP95Ms: board.p95,
+      seriesP95Ms: series.p95,
+      bytesPerTweetDay: Math.round(bytesPerTweetDay),
+    });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,5 +1,12 @@
 /** The workflow `npm run bench:ingest` signals: it counts the tweets it receives, like a minimal RetweetTracking. */
-import { allHandlersFinished, condition, continueAsNew, defineQuery, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import { tweetsObserved } from '../src/workflows/definitions';
 
 export interface BenchCounts {

@@ -1,5 +1,5 @@
 /**
- * `npm run bench:ingest [-- --tweets 100000 --per-tweet 3000]`: tweets per second from records in Kafka to
+ * `npm run bench:ingest [-- --tweets 100000 --per-tweet 3000 --originals 3000 --json FILE]`: tweets per second from records in Kafka to
  * signals acknowledged by Temporal, on this machine's real broker and server. Three runs over the same records:
  * the raw kafkajs consume rate (the ceiling), the batched bridge, and the bridge with one signal per tweet.
  */
@@ -15,21 +15,42 @@ import { DEFAULT_FOLLOWED_USER_IDS } from '../src/domain/followed-users';
 import type { ObservedTweet } from '../src/domain/observed-tweet';
 import { createKafka } from '../src/kafka/client';
 import { readKafkaSettings } from '../src/kafka/config';
-import { silentLog } from '../src/kafka/log';
+import { silentLog } from '../src/shared/log';
 import { TweetPublisher } from '../src/kafka/tweet-publisher';
 import { encodeTweetRecord } from '../src/kafka/tweet-record';
 import { readTemporalConfig } from '../src/temporal/config';
 import { connectClient, connectWorker } from '../src/temporal/connection';
+import { benchCommand, parseBenchFlags, wholeNumber, writeJsonResults } from './bench-flags';
 import { benchCounts } from './bench-ingest-workflow';
 
 const PARTITIONS = 6;
 
-function argument(name: string, fallback: number): number {
-  const at = process.argv.indexOf(`--${name}`);
-  if (at < 0) return fallback;
-  const value = Number(process.argv[at + 1]);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`--${name} needs a positive whole number`);
-  return value;
+interface Flags {
+  tweets: number;
+  perTweet: number;
+  originals: number;
+  json?: string;
+}
+
+function parseFlags(): Flags {
+  const command = benchCommand(
+    'bench:ingest',
+    'Tweets per second from records in Kafka to signals acknowledged by Temporal.',
+  )
+    .option(
+      '--tweets <n>',
+      'records written and read by the raw consume and the batched bridge',
+      wholeNumber('--tweets', 1, 10_000_000),
+      100_000,
+    )
+    .option(
+      '--per-tweet <n>',
+      'tweets the one-signal-per-tweet bridge delivers (at most --tweets)',
+      wholeNumber('--per-tweet', 1, 10_000_000),
+      3_000,
+    )
+    .option('--originals <n>', 'original tweets the retweets are of', wholeNumber('--originals', 1, 10_000_000), 3_000);
+  return parseBenchFlags<Flags>(command);
 }
 
 /** Realistic stream data: mostly retweets of a few thousand originals by the followed users, a few originals. */
@@ -53,7 +74,11 @@ function benchTweets(count: number, originals: number): ObservedTweet[] {
       authorId: retweeter,
       authorUsername: `fan_${retweeter}`,
       createdAt,
-      retweetedOf: { id: String(1_800_000_000_000_000_000n + BigInt(original)), authorId: author, authorUsername: `followed_${author}` },
+      retweetedOf: {
+        id: String(1_800_000_000_000_000_000n + BigInt(original)),
+        authorId: author,
+        authorUsername: `followed_${author}`,
+      },
     });
   }
   return tweets;
@@ -74,7 +99,9 @@ async function rawConsume(kafka: Kafka, topic: string, count: number): Promise<n
   await consumer.subscribe({ topics: [topic], fromBeginning: true });
   let seen = 0;
   const started = performance.now();
-  await consumer.run({ partitionsConsumedConcurrently: PARTITIONS, eachBatch: ({ batch }) => {
+  await consumer.run({
+    partitionsConsumedConcurrently: PARTITIONS,
+    eachBatch: ({ batch }) => {
       seen += batch.messages.length;
       return Promise.resolve();
     },
@@ -93,7 +120,11 @@ interface BridgeRun {
 }
 
 /** Runs a bridge in a fresh group from the start of the topic until `count` tweets were acknowledged. */
-async function bridgeRun(options: Omit<BridgeOptions, 'workflowId' | 'groupId'>, count: number, label: string): Promise<BridgeRun> {
+async function bridgeRun(
+  options: Omit<BridgeOptions, 'workflowId' | 'groupId'>,
+  count: number,
+  label: string,
+): Promise<BridgeRun> {
   const workflowId = `bench-ingest-${label}-${randomUUID()}`;
   const started = performance.now();
   const bridge = await startBridge({ ...options, workflowId, groupId: `bench-${label}-${randomUUID()}` });
@@ -111,12 +142,14 @@ async function bridgeRun(options: Omit<BridgeOptions, 'workflowId' | 'groupId'>,
   return { tweets: delivered, seconds, signals, workflowId };
 }
 
-const fmt = (n: number, digits = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main(): Promise<void> {
-  const total = argument('tweets', 100_000);
-  const perTweetCount = Math.min(total, argument('per-tweet', 3_000));
-  const originals = argument('originals', 3_000);
+  const flags = parseFlags();
+  const total = flags.tweets;
+  const perTweetCount = Math.min(total, flags.perTweet);
+  const originals = flags.originals;
   const env = processEnv();
   const kafkaSettings = readKafkaSettings(env, 'retweet-tracker-bench');
   const kafka = createKafka(kafkaSettings);
@@ -130,20 +163,30 @@ async function main(): Promise<void> {
     connection: nativeConnection,
     namespace: temporalConfig.namespace,
     taskQueue,
-    workflowBundle: await bundleWorkflowCode({ workflowsPath: require.resolve('./bench-ingest-workflow'), logger: new DefaultLogger('WARN') }),
+    workflowBundle: await bundleWorkflowCode({
+      workflowsPath: require.resolve('./bench-ingest-workflow'),
+      logger: new DefaultLogger('WARN'),
+    }),
   });
   const workerRunning = worker.run();
 
   const topic = `bench.tweets.${randomUUID()}`;
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }], waitForLeaders: true });
+  await admin.createTopics({
+    topics: [{ topic, numPartitions: PARTITIONS, replicationFactor: 1 }],
+    waitForLeaders: true,
+  });
   const workflowIds: string[] = [];
   try {
     const tweets = benchTweets(total, originals);
     const valueBytes = tweets.reduce((sum, t) => sum + Buffer.byteLength(encodeTweetRecord(t).value), 0) / total;
     process.stderr.write(`writing ${fmt(total)} records to ${topic}...\n`);
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: Partitioners.DefaultPartitioner });
+    const producer = kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
     await producer.connect();
     const publisher = new TweetPublisher(producer, topic, { maxBatch: 5000 });
     const writeStarted = performance.now();
@@ -155,7 +198,16 @@ async function main(): Promise<void> {
 
     process.stderr.write('raw kafkajs consume...\n');
     const rawSeconds = await rawConsume(kafka, topic, total);
-    const common = { kafka, temporal: client, workflowType: 'benchIngest', taskQueue, topic, deadLetterTopic: `${topic}.dlq`, statsIntervalMs: 0, log: silentLog };
+    const common = {
+      kafka,
+      temporal: client,
+      workflowType: 'benchIngest',
+      taskQueue,
+      topic,
+      deadLetterTopic: `${topic}.dlq`,
+      statsIntervalMs: 0,
+      log: silentLog,
+    };
     process.stderr.write('batched bridge...\n');
     const batched = await bridgeRun(common, total, 'batched');
     workflowIds.push(batched.workflowId);
@@ -179,7 +231,15 @@ async function main(): Promise<void> {
     const rows: string[][] = [
       ['variant', 'tweets', 'seconds', 'tweets/s', 'signals', 'tweets/signal', 'counted by workflow'],
       ['raw kafkajs consume (ceiling)', fmt(total), fmt(rawSeconds, 2), fmt(total / rawSeconds), '-', '-', '-'],
-      ['bridge, batched', fmt(batched.tweets), fmt(batched.seconds, 2), fmt(batched.tweets / batched.seconds), fmt(batched.signals), fmt(batched.tweets / batched.signals, 1), fmt(batchedCounted)],
+      [
+        'bridge, batched',
+        fmt(batched.tweets),
+        fmt(batched.seconds, 2),
+        fmt(batched.tweets / batched.seconds),
+        fmt(batched.signals),
+        fmt(batched.tweets / batched.signals, 1),
+        fmt(batchedCounted),
+      ],
       [
         `bridge, one signal per tweet${perTweetCount < total ? ' *' : ''}`,
         fmt(single.tweets),
@@ -191,24 +251,64 @@ async function main(): Promise<void> {
       ],
     ];
     const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-    const line = (r: string[]): string => `| ${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join(' | ')} |`;
+    const line = (r: string[]): string =>
+      `| ${r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join(' | ')} |`;
     const { maxTweets, maxBytes, flushIntervalMs } = DEFAULT_BATCH_LIMITS;
     console.log('');
-    console.log(`Ingestion benchmark: Kafka records -> Temporal signals acknowledged (${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'})`);
-    console.log(`Kafka ${kafkaSettings.brokers.join(',')}, topic of ${PARTITIONS} partitions; Temporal ${temporalConfig.address}, namespace ${temporalConfig.namespace}`);
-    console.log(`Data: ${fmt(total)} records (${fmt(valueBytes)} bytes per value on average): 97% retweets of ${fmt(originals)} originals by the ${DEFAULT_FOLLOWED_USER_IDS.length} followed users, 3% originals by them`);
-    console.log(`Signalled workflow: a dedicated bench workflow "benchIngest" (counts tweets), run by a worker in this process; not RetweetTracking`);
-    console.log(`Batched bridge limits: ${maxTweets} tweets / ${fmt(maxBytes)} bytes / ${flushIntervalMs} ms per signal (the defaults); records written in ${fmt(writeSeconds, 2)} s beforehand`);
+    console.log(
+      `Ingestion benchmark: Kafka records -> Temporal signals acknowledged (${cpus().length} cores, ${cpus()[0]?.model ?? 'unknown CPU'})`,
+    );
+    console.log(
+      `Kafka ${kafkaSettings.brokers.join(',')}, topic of ${PARTITIONS} partitions; Temporal ${temporalConfig.address}, namespace ${temporalConfig.namespace}`,
+    );
+    console.log(
+      `Data: ${fmt(total)} records (${fmt(valueBytes)} bytes per value on average): 97% retweets of ${fmt(originals)} originals by the ${DEFAULT_FOLLOWED_USER_IDS.length} followed users, 3% originals by them`,
+    );
+    console.log(
+      `Signalled workflow: a dedicated bench workflow "benchIngest" (counts tweets), run by a worker in this process; not RetweetTracking`,
+    );
+    console.log(
+      `Batched bridge limits: ${maxTweets} tweets / ${fmt(maxBytes)} bytes / ${flushIntervalMs} ms per signal (the defaults); records written in ${fmt(writeSeconds, 2)} s beforehand`,
+    );
     console.log('');
     console.log(line(rows[0]));
     console.log(`|${widths.map((w, c) => (c === 0 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`);
     for (const row of rows.slice(1)) console.log(line(row));
     console.log('');
-    if (perTweetCount < total) console.log(`* the one-signal-per-tweet variant ran on the first ${fmt(perTweetCount)} acknowledged tweets of the same records (it is slow; --per-tweet N changes it)`);
-    console.log('"counted by workflow" is queried after each run: it can exceed "tweets" because a stopping bridge still delivers what it had in flight.');
-    console.log(`Batched / one signal per tweet: ${fmt(batched.tweets / batched.seconds / (single.tweets / single.seconds), 1)}x; batched / raw consume: ${fmt((100 * (batched.tweets / batched.seconds)) / (total / rawSeconds), 0)}%`);
+    if (perTweetCount < total)
+      console.log(
+        `* the one-signal-per-tweet variant ran on the first ${fmt(perTweetCount)} acknowledged tweets of the same records (it is slow; --per-tweet N changes it)`,
+      );
+    console.log(
+      '"counted by workflow" is queried after each run: it can exceed "tweets" because a stopping bridge still delivers what it had in flight.',
+    );
+    console.log(
+      `Batched / one signal per tweet: ${fmt(batched.tweets / batched.seconds / (single.tweets / single.seconds), 1)}x; batched / raw consume: ${fmt((100 * (batched.tweets / batched.seconds)) / (total / rawSeconds), 0)}%`,
+    );
+    const variant = (run: BridgeRun, countedByWorkflow: number) => ({
+      tweets: run.tweets,
+      seconds: Number(run.seconds.toFixed(3)),
+      tweetsPerSec: Math.round(run.tweets / run.seconds),
+      signals: run.signals,
+      countedByWorkflow,
+    });
+    writeJsonResults(flags.json, {
+      records: total,
+      partitions: PARTITIONS,
+      rawConsume: {
+        tweets: total,
+        seconds: Number(rawSeconds.toFixed(3)),
+        tweetsPerSec: Math.round(total / rawSeconds),
+      },
+      batched: variant(batched, batchedCounted),
+      oneSignalPerTweet: variant(single, singleCounted),
+    });
   } finally {
-    for (const id of workflowIds) await client.workflow.getHandle(id).terminate('benchmark over').catch(() => undefined);
+    for (const id of workflowIds)
+      await client.workflow
+        .getHandle(id)
+        .terminate('benchmark over')
+        .catch(() => undefined);
     await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
     await admin.disconnect();
     worker.shutdown();

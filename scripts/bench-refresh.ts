@@ -24,11 +24,17 @@
  *   a day as min(24 x hour, tracked + 24 x new tweets per hour) since re-reads later that day are free, plus
  *   24 x the hour's streamed posts for planner+stream.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tickBudget } from '../src/domain/refresh-budget';
-import { DEFAULT_PLANNER_SETTINGS, NO_USAGE, planRefresh, type PlannerTweet, type XBudgetState } from '../src/domain/refresh-planner';
+import {
+  DEFAULT_PLANNER_SETTINGS,
+  NO_USAGE,
+  planRefresh,
+  type PlannerTweet,
+  type XBudgetState,
+} from '../src/domain/refresh-planner';
 import { isBilledRead, recordUsage } from '../src/domain/refresh-usage';
 import { compareIds } from '../src/domain/tweet-id';
 import { startEmulator } from '../src/emulator';
@@ -37,6 +43,7 @@ import type { EmTweet } from '../src/emulator/model';
 import type { XPlan } from '../src/emulator/plans';
 import { createTweetLookup, createXClient, makeXConfig } from '../src/x';
 import { lookupAll } from '../src/x/lookup-pool';
+import { benchCommand, listOf, oneOf, parseBenchFlags, wholeNumber, writeJsonResults } from './bench-flags';
 
 const MIN = 60_000;
 const STRATEGIES = ['everything', 'round-robin', 'planner', 'planner+stream'] as const;
@@ -75,41 +82,65 @@ interface Args {
   coldBudget: boolean;
 }
 
-function parseArgs(argv: string[]): Args {
-  const value = (name: string): string | undefined => {
-    const i = argv.indexOf(name);
-    if (i >= 0 && (i + 1 >= argv.length || argv[i + 1].startsWith('--'))) throw new Error(`${name} needs a value`);
-    return i >= 0 ? argv[i + 1] : undefined;
-  };
-  const list = <T extends string>(name: string, allowed: readonly T[], all: readonly T[]): T[] => {
-    const raw = value(name);
-    if (!raw) return [...all];
-    const items = raw.split(',');
-    for (const item of items) if (!allowed.includes(item as T)) throw new Error(`${name}: "${item}" is not one of ${allowed.join(', ')}`);
-    return items as T[];
-  };
-  const int = (name: string, fallback: number): number => {
-    const raw = value(name);
-    if (raw === undefined) return fallback;
-    if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new Error(`${name} must be a positive integer, got "${raw}"`);
-    return Number(raw);
-  };
-  const quick = argv.includes('--quick');
-  const sizes = quick ? [1_000, 20_000] : [1_000, 20_000, 100_000];
-  const trackedRaw = value('--tracked');
-  const tracked = trackedRaw ? trackedRaw.split(',').map((s) => Number(s)) : sizes;
-  if (tracked.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`--tracked takes positive integers, got "${trackedRaw}"`);
+/** The flags; `--quick` leaves out the 100,000-tweet rows unless `--tracked` is given. */
+function parseArgs(argv: readonly string[]): Args {
+  const command = benchCommand(
+    'bench:refresh',
+    "How well each refresh strategy keeps the minute files right within X's rate limits.",
+  )
+    .option('--quick', 'tracked sizes 1,000 and 20,000 only (default also 100,000)')
+    .option('--seed <n>', "the emulator's seed: the same world for every row", wholeNumber('--seed', 0, 2 ** 32 - 1), 1)
+    .option('--minutes <n>', 'simulated minutes (ticks) per row', wholeNumber('--minutes', 1, 7 * 24 * 60), 60)
+    .option(
+      '--plans <list>',
+      `X plans, comma-separated (default: ${PLANS.join(',')})`,
+      listOf('--plans', oneOf('--plans', PLANS)),
+    )
+    .option(
+      '--tracked <list>',
+      'tracked tweets per row, comma-separated (default: 1000,20000,100000)',
+      listOf('--tracked', wholeNumber('--tracked', 1, 1_000_000)),
+    )
+    .option(
+      '--strategies <list>',
+      `strategies, comma-separated (default: ${STRATEGIES.join(',')})`,
+      listOf('--strategies', oneOf('--strategies', STRATEGIES)),
+    )
+    .option(
+      '--decay <model>',
+      `the emulator's retweet decay, one of ${DECAYS.join(', ')} (default: the emulator's)`,
+      oneOf('--decay', DECAYS),
+    )
+    .option(
+      '--decay-minutes <n>',
+      "the emulator's retweet decay time (default: the emulator's)",
+      wholeNumber('--decay-minutes', 1, 100_000),
+    )
+    .option('--cold-budget', "start with X's limit unknown (a workflow's very first lookup)");
+  const o = parseBenchFlags<{
+    quick?: boolean;
+    json?: string;
+    seed: number;
+    minutes: number;
+    plans?: XPlan[];
+    tracked?: number[];
+    strategies?: Strategy[];
+    decay?: DecayModel;
+    decayMinutes?: number;
+    coldBudget?: boolean;
+  }>(command, argv);
+  const quick = o.quick ?? false;
   return {
     quick,
-    json: value('--json'),
-    seed: int('--seed', 1),
-    minutes: int('--minutes', 60),
-    plans: list('--plans', PLANS, PLANS),
-    tracked,
-    strategies: list('--strategies', STRATEGIES, STRATEGIES),
-    decay: value('--decay') === undefined ? undefined : list('--decay', DECAYS, DECAYS)[0],
-    decayMinutes: value('--decay-minutes') === undefined ? undefined : int('--decay-minutes', 60),
-    coldBudget: argv.includes('--cold-budget'),
+    json: o.json,
+    seed: o.seed,
+    minutes: o.minutes,
+    plans: o.plans ?? [...PLANS],
+    tracked: o.tracked ?? (quick ? [1_000, 20_000] : [1_000, 20_000, 100_000]),
+    strategies: o.strategies ?? [...STRATEGIES],
+    decay: o.decay,
+    decayMinutes: o.decayMinutes,
+    coldBudget: o.coldBudget ?? false,
   };
 }
 
@@ -128,7 +159,9 @@ async function runRow(plan: XPlan, tracked: number, strategy: Strategy, args: Ar
     ...(args.decay ? { retweetDecay: args.decay } : {}),
     ...(args.decayMinutes ? { retweetDecayMinutes: args.decayMinutes } : {}),
   });
-  const client = createXClient(makeXConfig({ bearerToken: emulator.bearerToken, baseUrl: emulator.url, caFile: emulator.caFile }));
+  const client = createXClient(
+    makeXConfig({ bearerToken: emulator.bearerToken, baseUrl: emulator.url, caFile: emulator.caFile }),
+  );
   try {
     const x = createTweetLookup(client);
     const sim = emulator.simulation;
@@ -137,14 +170,23 @@ async function runRow(plan: XPlan, tracked: number, strategy: Strategy, args: Ar
     const streamCounts = strategy === 'planner+stream' && plan !== 'basic';
     const t0 = sim.nowMs();
     const state = new Map<string, PlannerTweet>();
-    for (const t of sim.seeded) state.set(t.id, { id: t.id, postedMs: Date.parse(t.createdAt), count: t.retweetCount, lastLookupMs: t0 - MIN, lastChangeMs: t0 - MIN });
+    for (const t of sim.seeded)
+      state.set(t.id, {
+        id: t.id,
+        postedMs: Date.parse(t.createdAt),
+        count: t.retweetCount,
+        lastLookupMs: t0 - MIN,
+        lastChangeMs: t0 - MIN,
+      });
     const startTracked = state.size;
     let released: EmTweet[] = [];
     sim.onPost((post) => released.push(post));
 
     // The window of X's last answers ended at t0: the planner expects a full window, as X will give.
     const limit = emulator.admin.plan().limits.tweets.limit;
-    let budget: XBudgetState | undefined = args.coldBudget ? undefined : { limit, remaining: 0, resetMs: t0, observedAtMs: t0 - MIN };
+    let budget: XBudgetState | undefined = args.coldBudget
+      ? undefined
+      : { limit, remaining: 0, resetMs: t0, observedAtMs: t0 - MIN };
     let usage = NO_USAGE;
     const before = emulator.admin.usage();
     let files = 0;
@@ -181,7 +223,9 @@ async function runRow(plan: XPlan, tracked: number, strategy: Strategy, args: Ar
       if (strategy === 'everything') ids = tweets.map((t) => t.id);
       else if (strategy === 'round-robin') {
         const capacity = tickBudget(budget, usage, now, SETTINGS).requests * SETTINGS.idsPerRequest;
-        const oldestFirst = [...tweets].sort((a, b) => (a.lastLookupMs ?? -Infinity) - (b.lastLookupMs ?? -Infinity) || compareIds(a.id, b.id));
+        const oldestFirst = [...tweets].sort(
+          (a, b) => (a.lastLookupMs ?? -Infinity) - (b.lastLookupMs ?? -Infinity) || compareIds(a.id, b.id),
+        );
         ids = oldestFirst.slice(0, Math.min(oldestFirst.length, capacity)).map((t) => t.id);
       } else {
         const plan = planRefresh(tweets, now, budget, usage, SETTINGS);
@@ -226,7 +270,8 @@ async function runRow(plan: XPlan, tracked: number, strategy: Strategy, args: Ar
     const after = emulator.admin.usage();
     // The emulator's own count of 429s is the measure; the client's must agree, or the bench is wrong.
     const refused = after.refused - before.refused;
-    if (refused !== clientRefused) throw new Error(`the emulator answered ${refused} requests with 429, the client saw ${clientRefused}`);
+    if (refused !== clientRefused)
+      throw new Error(`the emulator answered ${refused} requests with 429, the client saw ${clientRefused}`);
     const billedHour = (after.billedPostReads - before.billedPostReads) / hours;
     const lookupBilledDay = Math.min(24 * billedHour, startTracked + (24 * newTweets) / hours);
     return {
@@ -254,10 +299,23 @@ function round(value: number, digits: number): number {
 }
 
 function printTable(rows: Row[]): void {
-  const columns: (keyof Row)[] = ['plan', 'tracked', 'strategy', 'filesPerHour', 'requests', 'refused', 'requestsPerTweetHour', 'billedReadsPerDay', 'meanAbsError', 'maxAbsError', 'staleTweets'];
+  const columns: (keyof Row)[] = [
+    'plan',
+    'tracked',
+    'strategy',
+    'filesPerHour',
+    'requests',
+    'refused',
+    'requestsPerTweetHour',
+    'billedReadsPerDay',
+    'meanAbsError',
+    'maxAbsError',
+    'staleTweets',
+  ];
   const cells = rows.map((row) => columns.map((c) => String(row[c])));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i].length)));
-  const line = (values: string[]): string => values.map((v, i) => (i < 3 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
+  const line = (values: string[]): string =>
+    values.map((v, i) => (i < 3 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');
   console.log(line(columns));
   for (const r of cells) console.log(line(r));
 }
@@ -267,7 +325,9 @@ async function main(): Promise<void> {
   console.log(`$ npm run bench:refresh -- ${process.argv.slice(2).join(' ')}`.trimEnd());
   const world = `retweet decay ${args.decay ?? "the emulator's default"}${args.decayMinutes ? ` (${args.decayMinutes} min)` : ''}`;
   const budget = args.coldBudget ? "X's limit unknown at the start" : "X's limit known at the start";
-  console.log(`seed ${args.seed}, ${args.minutes} simulated minutes per row, start ${START_TIME}, ${world}, ${budget}, emulator in-process (manual clock)`);
+  console.log(
+    `seed ${args.seed}, ${args.minutes} simulated minutes per row, start ${START_TIME}, ${world}, ${budget}, emulator in-process (manual clock)`,
+  );
   const rows: Row[] = [];
   const started = Date.now();
   const dir = mkdtempSync(join(tmpdir(), 'bench-refresh-'));
@@ -283,10 +343,7 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   printTable(rows);
   console.log(`${rows.length} rows in ${((Date.now() - started) / 1000).toFixed(0)} s`);
-  if (args.json) {
-    writeFileSync(args.json, `${JSON.stringify({ seed: args.seed, minutes: args.minutes, startTime: START_TIME, rows }, null, 2)}\n`);
-    console.log(`rows written to ${args.json}`);
-  }
+  writeJsonResults(args.json, { seed: args.seed, minutes: args.minutes, startTime: START_TIME, rows });
 }
 
 main().catch((error: unknown) => {

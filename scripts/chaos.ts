@@ -20,7 +20,8 @@ async function main(): Promise<void> {
     });
   }
   const t0 = Date.now();
-  const say = (line: string): void => console.log(`[chaos +${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}`);
+  const say = (line: string): void =>
+    console.log(`[chaos +${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}`);
   say(`seed ${options.seed}, ${options.kills} kill(s) of each process, ${options.minuteSeconds} s ticks`);
   const report = await runChaos(options, say);
   console.log(`\n${formatReport(report)}`);
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   // commander has printed its own message for a bad flag.
-  if (!(error instanceof CommanderError)) console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  if (!(error instanceof CommanderError))
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
   process.exitCode = error instanceof CommanderError ? error.exitCode || 2 : 1;
 });

@@ -6,10 +6,14 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "[demo] installing npm packages"
-  # Not `npm ci`: the lock file lacks the optional native packages of other platforms (macOS, Windows builds of
-  # @swc/core) when it was written on a machine whose registry serves Linux ones only, and npm ci refuses that.
-  npm install --no-audit --no-fund
+  # Exactly what the lock file says (it lists every platform's optional packages), and it is never rewritten.
+  npm ci --no-audit --no-fund
 fi
+# Flags first: a bad one (or --help) ends here, before the stack comes up or the bundle is built.
+node --import tsx src/demo/flags.ts "$@"
+for arg in "$@"; do
+  case "$arg" in -h | --help) exit 0 ;; esac
+done
 bash scripts/stack.sh up
 # The worker loads a prebuilt workflow bundle instead of running webpack at start-up.
 npm run --silent build:workflows

@@ -97,17 +97,46 @@ cmd_install() {
   install_test_server_wrapper
   if [ ! -d "$ROOT/node_modules/kafkajs" ]; then
     log "installing npm packages"
-    (cd "$ROOT" && npm install --no-audit --no-fund)
+    (cd "$ROOT" && npm ci --no-audit --no-fund)
   fi
 }
 
 # ---------------------------------------------------------------------------------------------------- processes
-pid_alive() { [ -f "$RUN_DIR/$1.pid" ] && kill -0 "$(cat "$RUN_DIR/$1.pid")" 2>/dev/null; }
+# What a service's command line contains when this script started it (with this STATE_DIR and BIN_DIR): a pid in a
+# pid file counts as the service only if its process still runs that command. Pids are reused after a reboot or a
+# crash, and a stale pid file must never make `down` kill an unrelated process, nor `status` report one as ours.
+signature() {
+  case "$1" in
+    temporal) echo "$BIN_DIR/temporal server start-dev" ;;
+    kafka) echo "kafka.Kafka $STATE_DIR/kafka-server.properties" ;;
+  esac
+}
 
-start_bg() { # start_bg <name> <command...>: detached from this shell, output to $RUN_DIR/<name>.log
+command_of() { # the command line of a process, arguments joined by spaces; empty when it is gone
+  if [ -r "/proc/$1/cmdline" ]; then tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null; else ps -ww -o args= -p "$1" 2>/dev/null; fi
+}
+
+# True when the pid file names a live process running the service; a pid file that names anything else is stale:
+# removed, with a line saying so.
+pid_alive() {
+  local file="$RUN_DIR/$1.pid" pid
+  [ -f "$file" ] || return 1
+  pid="$(cat "$file")"
+  if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null && [[ "$(command_of "$pid")" == *"$(signature "$1")"* ]]; then
+    return 0
+  fi
+  log "stale pid file $file (pid $pid is not the $1 this script started): removed"
+  rm -f "$file"
+  return 1
+}
+
+start_bg() { # start_bg <name> <command...>: in a session of its own, output to $RUN_DIR/<name>.log
   local name="$1"
   shift
-  nohup "$@" >"$RUN_DIR/$name.log" 2>&1 </dev/null &
+  # setsid: its own session and process group, so a Ctrl-C meant for whoever ran `up` (`npm run demo` in a
+  # terminal) does not reach the servers; they stay up until `down`. setsid execs (this background job is no
+  # group leader), so $! is the server's pid.
+  setsid nohup "$@" >"$RUN_DIR/$name.log" 2>&1 </dev/null &
   echo $! >"$RUN_DIR/$name.pid"
   # A caller that must clean up after itself (scripts/test.sh, CI) learns exactly what this run started.
   [ -z "${RT_STARTED_FILE:-}" ] || echo "$name" >>"$RT_STARTED_FILE"
@@ -164,7 +193,7 @@ cmd_up() {
 
 stop_one() {
   local name="$1" pid
-  pid_alive "$name" || { rm -f "$RUN_DIR/$name.pid"; return 0; }
+  pid_alive "$name" || return 0
   pid="$(cat "$RUN_DIR/$name.pid")"
   log "stopping $name (pid $pid)"
   kill -TERM "$pid" 2>/dev/null || true

@@ -6,9 +6,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "[test] installing npm packages"
-  # Not `npm ci`: the lock file lacks the optional native packages of other platforms (macOS, Windows builds of
-  # @swc/core) when it was written on a machine whose registry serves Linux ones only, and npm ci refuses that.
-  npm install --no-audit --no-fund
+  # Exactly what the lock file says (it lists every platform's optional packages), and it is never rewritten.
+  npm ci --no-audit --no-fund
 fi
 
 # The dashboard's page tests drive Debian's Chromium through playwright-core (which never downloads a browser).

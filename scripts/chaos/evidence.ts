@@ -31,7 +31,9 @@ export function readMinuteFiles(dir: string): MinuteFile[] {
           return { tweetId: match[1], retweets: Number(match[2]) };
         });
       const metaPath = join(dir, name.replace(/\.txt$/, '.meta.json'));
-      const metaMinuteMs = existsSync(metaPath) ? (JSON.parse(readFileSync(metaPath, 'utf8')) as { minuteMs?: number }).minuteMs : undefined;
+      const metaMinuteMs = existsSync(metaPath)
+        ? (JSON.parse(readFileSync(metaPath, 'utf8')) as { minuteMs?: number }).minuteMs
+        : undefined;
       return { name, minuteMs, metaMinuteMs, lines };
     })
     .sort((a, b) => a.minuteMs - b.minuteMs);
@@ -61,7 +63,8 @@ export async function readTickRecord(client: Client, workflowId: string): Promis
     const minuteBySchedule = new Map<string, number>();
     runId = undefined;
     for (const event of history.events ?? []) {
-      const started: temporal.api.history.v1.IWorkflowExecutionStartedEventAttributes | null | undefined = event.workflowExecutionStartedEventAttributes;
+      const started: temporal.api.history.v1.IWorkflowExecutionStartedEventAttributes | null | undefined =
+        event.workflowExecutionStartedEventAttributes;
       if (started?.continuedExecutionRunId) runId = started.continuedExecutionRunId;
       const scheduled = event.activityTaskScheduledEventAttributes;
       if (scheduled?.activityType?.name === 'refreshAndSnapshot') {
@@ -71,7 +74,9 @@ export async function readTickRecord(client: Client, workflowId: string): Promis
       }
       const timedOut = event.workflowTaskTimedOutEventAttributes;
       if (timedOut && event.eventTime) {
-        record.workflowTaskTimeouts.push(Number(event.eventTime.seconds) * 1000 + Math.floor((event.eventTime.nanos ?? 0) / 1e6));
+        record.workflowTaskTimeouts.push(
+          Number(event.eventTime.seconds) * 1000 + Math.floor((event.eventTime.nanos ?? 0) / 1e6),
+        );
       }
       const completed = event.activityTaskCompletedEventAttributes;
       const minute = completed ? minuteBySchedule.get(String(completed.scheduledEventId)) : undefined;
@@ -99,7 +104,10 @@ export async function readTopicKeys(brokers: string[], topic: string): Promise<S
 }
 
 /** Reads a topic from the start to its end offsets at the time of the call; keys and headers only. */
-async function readTopic(brokers: string[], topic: string): Promise<Array<{ key: string | null; headers: Record<string, string> }>> {
+async function readTopic(
+  brokers: string[],
+  topic: string,
+): Promise<Array<{ key: string | null; headers: Record<string, string> }>> {
   const kafka = new Kafka({ clientId: 'chaos-reader', brokers, logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
@@ -112,11 +120,15 @@ async function readTopic(brokers: string[], topic: string): Promise<Array<{ key:
   try {
     await consumer.subscribe({ topic, fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${records.length} of ${total} records of ${topic} in 60 s`)), 60_000);
+      const timer = setTimeout(
+        () => reject(new Error(`read ${records.length} of ${total} records of ${topic} in 60 s`)),
+        60_000,
+      );
       void consumer.run({
         eachMessage: ({ message }) => {
           const headers: Record<string, string> = {};
-          for (const [name, value] of Object.entries(message.headers ?? {})) if (value !== undefined) headers[name] = value.toString();
+          for (const [name, value] of Object.entries(message.headers ?? {}))
+            if (value !== undefined) headers[name] = value.toString();
           records.push({ key: message.key?.toString() ?? null, headers });
           if (records.length >= total) {
             clearTimeout(timer);

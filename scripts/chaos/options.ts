@@ -58,12 +58,41 @@ export function parseChaosOptions(argv: readonly string[]): ChaosOptions {
         "X emulator's ground truth.",
     )
     .option('--kills <n>', 'SIGKILLs per process', integer('--kills', 1, 50), 5)
-    .option('--seed <s>', 'seed of the kill plan and the simulation (default: random, printed)', integer('--seed', 0, 2 ** 31 - 1))
-    .option('--minute-seconds <n>', 'real seconds per simulated minute (= workflow tick)', integer('--minute-seconds', 2, 60), 3)
-    .option('--quiet-seconds <n>', 'longest settle wait after the last restart', integer('--quiet-seconds', 10, 600), 90)
-    .option('--tweets-per-minute <x>', 'new tweets per followed user per simulated minute', decimal('--tweets-per-minute', 0.05, 10), 0.5)
-    .option('--stream-retweets <on|off>', "the product's X_STREAM_RETWEETS: on streams every retweet, so the dedupe is tested", onOff('--stream-retweets'), true)
-    .option('--continue-as-new-after-events <n>', "the workflow's continueAsNewAfterEvents (low: several runs)", integer('--continue-as-new-after-events', 100, 50_000), 150)
+    .option(
+      '--seed <s>',
+      'seed of the kill plan and the simulation (default: random, printed)',
+      integer('--seed', 0, 2 ** 31 - 1),
+    )
+    .option(
+      '--minute-seconds <n>',
+      'real seconds per simulated minute (= workflow tick)',
+      integer('--minute-seconds', 2, 60),
+      3,
+    )
+    .option(
+      '--quiet-seconds <n>',
+      'longest settle wait after the last restart',
+      integer('--quiet-seconds', 10, 600),
+      90,
+    )
+    .option(
+      '--tweets-per-minute <x>',
+      'new tweets per followed user per simulated minute',
+      decimal('--tweets-per-minute', 0.05, 10),
+      0.5,
+    )
+    .option(
+      '--stream-retweets <on|off>',
+      "the product's X_STREAM_RETWEETS: on streams every retweet, so the dedupe is tested",
+      onOff('--stream-retweets'),
+      true,
+    )
+    .option(
+      '--continue-as-new-after-events <n>',
+      "the workflow's continueAsNewAfterEvents (low: several runs)",
+      integer('--continue-as-new-after-events', 100, 50_000),
+      150,
+    )
     .option('--quick', 'the CI version: one kill of each process (same as --kills 1)')
     .option('--json <file>', 'write the verdict as JSON to this file')
     .option('--verbose', "print the product processes' output too")

@@ -22,7 +22,11 @@ export function planKills(seed: number, killsPerTarget: number, tickMs: number):
   for (let i = 0; i < killsPerTarget; i++) {
     for (const target of TARGETS) {
       const server = target === 'kafka' || target === 'temporal';
-      steps.push({ target, afterMs: between(0.3 * tickMs, 2.5 * tickMs), downMs: server ? between(tickMs, 4 * tickMs) : between(0, 2 * tickMs) });
+      steps.push({
+        target,
+        afterMs: between(0.3 * tickMs, 2.5 * tickMs),
+        downMs: server ? between(tickMs, 4 * tickMs) : between(0, 2 * tickMs),
+      });
     }
   }
   // Fisher-Yates with the seeded generator: the same seed, the same order.

@@ -23,7 +23,19 @@ export interface ChaosReport {
   truthTweets: number;
   retweetsStreamed: number;
   files: number;
-  status?: Pick<TrackingStatus, 'historyLength' | 'tickNumber' | 'missedTicks' | 'failedTicks' | 'retweetsSeen' | 'duplicateRetweets' | 'droppedItems' | 'runNumber' | 'trackedTweets' | 'goneTweets'>;
+  status?: Pick<
+    TrackingStatus,
+    | 'historyLength'
+    | 'tickNumber'
+    | 'missedTicks'
+    | 'failedTicks'
+    | 'retweetsSeen'
+    | 'duplicateRetweets'
+    | 'droppedItems'
+    | 'runNumber'
+    | 'trackedTweets'
+    | 'goneTweets'
+  >;
   historyRuns: number;
   outages: Outage[];
   unexpectedExits: UnexpectedExit[];
@@ -53,13 +65,33 @@ export interface LostTweetTrail {
   duringOutages: string[];
 }
 
-
 /** The workflow status figures the report keeps. */
 export function pickStatus(s: TrackingStatus): ChaosReport['status'] {
-  const { historyLength, tickNumber, missedTicks, failedTicks, retweetsSeen, duplicateRetweets, droppedItems, runNumber, trackedTweets, goneTweets } = s;
-  return { historyLength, tickNumber, missedTicks, failedTicks, retweetsSeen, duplicateRetweets, droppedItems, runNumber, trackedTweets, goneTweets };
+  const {
+    historyLength,
+    tickNumber,
+    missedTicks,
+    failedTicks,
+    retweetsSeen,
+    duplicateRetweets,
+    droppedItems,
+    runNumber,
+    trackedTweets,
+    goneTweets,
+  } = s;
+  return {
+    historyLength,
+    tickNumber,
+    missedTicks,
+    failedTicks,
+    retweetsSeen,
+    duplicateRetweets,
+    droppedItems,
+    runNumber,
+    trackedTweets,
+    goneTweets,
+  };
 }
-
 
 /**
  * Distinct retweets of followed users' tweets that the stream rules let through, once each: all of them with
@@ -67,10 +99,12 @@ export function pickStatus(s: TrackingStatus): ChaosReport['status'] {
  */
 export function releasedRetweets(emulator: RunningEmulator, streamRetweets: boolean): number {
   const followed = new Set(emulator.simulation.followedUserIds);
-  const ofFollowed = (p: PostedEvent): boolean => followed.has(emulator.simulation.tweets.get(p.retweetedId ?? '')?.authorId ?? '');
-  return emulator.admin.posted().filter((p) => p.retweetedId && ofFollowed(p) && (streamRetweets || followed.has(p.authorId))).length;
+  const ofFollowed = (p: PostedEvent): boolean =>
+    followed.has(emulator.simulation.tweets.get(p.retweetedId ?? '')?.authorId ?? '');
+  return emulator.admin
+    .posted()
+    .filter((p) => p.retweetedId && ofFollowed(p) && (streamRetweets || followed.has(p.authorId))).length;
 }
-
 
 /** Follows each lost tweet through the pipeline: released by X when, seen by a producer, in Kafka, which outages. */
 export function traceLostTweets(input: {
@@ -93,7 +127,8 @@ export function traceLostTweets(input: {
     const margin = 2 * input.tickMs;
     // A post X stopped serving soon after it was released cannot be caught up from a timeline after a gap.
     let goneAtMinute: number | undefined;
-    for (let m = t.minute; m <= input.finalMinute && goneAtMinute === undefined; m++) if (input.statusAt(id, m) !== 'live') goneAtMinute = m;
+    for (let m = t.minute; m <= input.finalMinute && goneAtMinute === undefined; m++)
+      if (input.statusAt(id, m) !== 'live') goneAtMinute = m;
     return {
       id,
       authorId: t.authorId,
@@ -104,7 +139,11 @@ export function traceLostTweets(input: {
       receivedByProducer: input.receivedByProducer.has(id),
       inKafka: input.inKafka.has(id),
       duringOutages:
-        at === undefined ? [] : near.filter((o) => at >= o.downAt - margin && at <= (o.upAt ?? Infinity) + margin).map((o) => `${o.target} ${iso(o.downAt)}..${iso(o.upAt)}`),
+        at === undefined
+          ? []
+          : near
+              .filter((o) => at >= o.downAt - margin && at <= (o.upAt ?? Infinity) + margin)
+              .map((o) => `${o.target} ${iso(o.downAt)}..${iso(o.upAt)}`),
     };
   });
 }

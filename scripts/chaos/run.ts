@@ -12,6 +12,7 @@ import { startEmulator, type RunningEmulator } from '../../src/emulator';
 import { createKafka } from '../../src/kafka/client';
 import { ensureProductTopics } from '../../src/kafka/topics';
 import { WORKFLOW_TYPE } from '../../src/shared/names';
+import { outputDirFor } from '../../src/shared/output-dirs';
 import { WORKFLOWS_PATH } from '../../src/temporal/tracking-worker';
 import { checkpoint, status, type RetweetTrackingInput } from '../../src/workflows/definitions';
 import { ScriptedClock } from '../../test/e2e/scripted-clock';
@@ -39,11 +40,13 @@ export async function runChaos(options: ChaosOptions, say: Say): Promise<ChaosRe
   const startedAt = Date.now();
   const tickMs = options.minuteSeconds * 1000;
   const runDir = mkdtempSync(join(tmpdir(), 'chaos-run-'));
-  const snapshotDir = join(runDir, 'snapshots');
+  const snapshotBase = join(runDir, 'snapshots');
   const reportDir = join(runDir, 'reports');
-  mkdirSync(snapshotDir);
-  mkdirSync(reportDir);
   const workflowId = `chaos-${options.seed}-${startedAt}`;
+  // The worker writes the workflow's files under a folder of its own.
+  const snapshotDir = outputDirFor(snapshotBase, workflowId);
+  mkdirSync(snapshotDir, { recursive: true });
+  mkdirSync(reportDir);
   const taskQueue = `chaos-${options.seed}-${startedAt}`;
   const kills = Object.fromEntries(TARGETS.map((t) => [t, 0])) as Record<Target, number>;
   const serverOutages: Outage[] = [];
@@ -62,7 +65,9 @@ export async function runChaos(options: ChaosOptions, say: Say): Promise<ChaosRe
     [kafka, temporal] = await Promise.all([
       startPrivateKafka(),
       startPrivateTemporal(),
-      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }).then(({ code }) => writeFileSync(bundlePath, code)),
+      bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: new DefaultLogger('WARN') }).then(({ code }) =>
+        writeFileSync(bundlePath, code),
+      ),
     ]);
     const brokers = kafka.brokers;
     say(`Kafka ${brokers.join(',')}, Temporal ${temporal.address}`);
@@ -84,22 +89,37 @@ export async function runChaos(options: ChaosOptions, say: Say): Promise<ChaosRe
     });
     connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection });
-    const input: RetweetTrackingInput = { tickSeconds: options.minuteSeconds, continueAsNewAfterEvents: options.continueAsNewAfterEvents };
+    const input: RetweetTrackingInput = {
+      tickSeconds: options.minuteSeconds,
+      continueAsNewAfterEvents: options.continueAsNewAfterEvents,
+    };
     await client.workflow.start(WORKFLOW_TYPE, { taskQueue, workflowId, args: [input] });
 
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...emulator.env,
       TEMPORAL_ADDRESS: temporal.address,
+      // The private server's only namespace, the one the client above uses (not one inherited from a shell or .env).
+      TEMPORAL_NAMESPACE: 'default',
       TEMPORAL_TASK_QUEUE: taskQueue,
       TRACKING_WORKFLOW_ID: workflowId,
       KAFKA_BROKERS: brokers.join(','),
       KAFKA_TWEETS_TOPIC: TOPICS.tweets,
       KAFKA_DEAD_LETTER_TOPIC: TOPICS.deadLetters,
-      SNAPSHOT_DIR: snapshotDir,
+      SNAPSHOT_DIR: snapshotBase,
       REPORT_DIR: reportDir,
       WORKFLOW_BUNDLE: bundlePath,
       X_STREAM_RETWEETS: options.streamRetweets ? 'on' : 'off',
+      // One spool for every producer of the run, across its kills, as on a real machine.
+      PRODUCER_SPOOL_DIR: join(runDir, 'producer-spool'),
+      // The driver is the supervisor here: a process restarted while Kafka or Temporal is down waits for it (as
+      // under systemd with restarts), rather than exiting after the interactive default of 30 s.
+      STARTUP_WAIT_SECONDS: '600',
+      // Any free port: the fixed defaults are taken by another pipeline on the machine (a second chaos run, a demo).
+      WORKER_METRICS_PORT: '0',
+      WORKER_TEMPORAL_METRICS_PORT: '0',
+      BRIDGE_METRICS_PORT: '0',
+      PRODUCER_METRICS_PORT: '0',
     };
     const received = new Set<string>();
     const procs = new ProductProcesses(env, (name, line) => {
@@ -161,7 +181,9 @@ export async function runChaos(options: ChaosOptions, say: Say): Promise<ChaosRe
     clock.stop();
     const stoppedAt = Date.now();
     const truth = emulator.admin.groundTruth();
-    say(`simulated clock stopped at minute ${truth.minute}: ${truth.tweets.length} tweets; waiting up to ${options.quietSeconds} s for the last file to equal it`);
+    say(
+      `simulated clock stopped at minute ${truth.minute}: ${truth.tweets.length} tweets; waiting up to ${options.quietSeconds} s for the last file to equal it`,
+    );
     let settledAt: number | undefined;
     const quietDeadline = Date.now() + options.quietSeconds * 1000;
     while (Date.now() < quietDeadline) {
@@ -185,7 +207,11 @@ export async function runChaos(options: ChaosOptions, say: Say): Promise<ChaosRe
     const files = readMinuteFiles(snapshotDir);
     const tickOutages = [
       ...serverOutages.filter((o) => o.target === 'temporal'),
-      ...withTaskTimeouts(procs.outages.filter((o) => o.target === 'worker'), ticks.workflowTaskTimeouts, tickMs),
+      ...withTaskTimeouts(
+        procs.outages.filter((o) => o.target === 'worker'),
+        ticks.workflowTaskTimeouts,
+        tickMs,
+      ),
     ];
     const verdict = judge({
       tickMs,
@@ -199,17 +225,20 @@ export async function runChaos(options: ChaosOptions, say: Say): Promise<ChaosRe
       retweets: { released, counted: finalStatus.retweetsSeen },
     });
 
-    const lostTweetTrail = verdict.lostIds.length === 0 ? [] : traceLostTweets({
-      lostIds: verdict.lostIds,
-      truth: truth.tweets,
-      releasedAt,
-      receivedByProducer: received,
-      inKafka: await readTopicKeys(brokers, TOPICS.tweets),
-      outages: [...serverOutages, ...procs.outages],
-      tickMs,
-      statusAt: (id, minute) => em.admin.groundTruth(minute, [id]).tweets[0]?.status,
-      finalMinute: truth.minute,
-    });
+    const lostTweetTrail =
+      verdict.lostIds.length === 0
+        ? []
+        : traceLostTweets({
+            lostIds: verdict.lostIds,
+            truth: truth.tweets,
+            releasedAt,
+            receivedByProducer: received,
+            inKafka: await readTopicKeys(brokers, TOPICS.tweets),
+            outages: [...serverOutages, ...procs.outages],
+            tickMs,
+            statusAt: (id, minute) => em.admin.groundTruth(minute, [id]).tweets[0]?.status,
+            finalMinute: truth.minute,
+          });
 
     say('stopping producer, bridge, worker, then the servers');
     await procs.stopAll(10_000);
@@ -242,8 +271,14 @@ export async function runChaos(options: ChaosOptions, say: Say): Promise<ChaosRe
       runDir,
     };
     report.ok =
-      report.lostTweets === 0 && report.doubleCounts === 0 && report.duplicateMinutes === 0 && report.unexplainedGaps === 0 &&
-      report.finalEqualsTruth && report.leftProcesses === 0 && verdict.deadLetters.unexpected.length === 0 && verdict.deadLetters.missing.length === 0 &&
+      report.lostTweets === 0 &&
+      report.doubleCounts === 0 &&
+      report.duplicateMinutes === 0 &&
+      report.unexplainedGaps === 0 &&
+      report.finalEqualsTruth &&
+      report.leftProcesses === 0 &&
+      verdict.deadLetters.unexpected.length === 0 &&
+      verdict.deadLetters.missing.length === 0 &&
       TARGETS.every((t) => kills[t] === options.kills);
     if (report.ok) {
       rmSync(runDir, { recursive: true, force: true });
@@ -288,4 +323,3 @@ async function injectMalformed(brokers: string[]): Promise<void> {
     await producer.disconnect();
   }
 }
-

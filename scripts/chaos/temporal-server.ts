@@ -32,13 +32,16 @@ export interface PrivateTemporal {
 /** Asks the server's health service, as `scripts/stack.sh` does; asynchronous, so the emulator in this process keeps serving. */
 function healthy(address: string): Promise<boolean> {
   return new Promise((resolve) => {
-    execFile(TEMPORAL_BIN, ['operator', 'cluster', 'health', '--address', address], { timeout: 5000 }, (error) => resolve(!error));
+    execFile(TEMPORAL_BIN, ['operator', 'cluster', 'health', '--address', address], { timeout: 5000 }, (error) =>
+      resolve(!error),
+    );
   });
 }
 
 /** Starts a private dev server on free ports; `close()` it when done. */
 export async function startPrivateTemporal(): Promise<PrivateTemporal> {
-  if (!existsSync(TEMPORAL_BIN)) throw new Error(`temporal CLI not found at ${TEMPORAL_BIN}: install it with \`npm run stack -- install\``);
+  if (!existsSync(TEMPORAL_BIN))
+    throw new Error(`temporal CLI not found at ${TEMPORAL_BIN}: install it with \`npm run stack -- install\``);
   const [port, httpPort, metricsPort] = [await freePort(), await freePort(), await freePort()];
   const dir = mkdtempSync(join(tmpdir(), 'chaos-temporal-'));
   const logPath = join(dir, 'server.log');
@@ -54,18 +57,38 @@ export async function startPrivateTemporal(): Promise<PrivateTemporal> {
     // Headless: the chaos run needs no Web UI, and one process less to compete for the 2 cores.
     server = spawn(
       TEMPORAL_BIN,
-      ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--http-port', String(httpPort), '--metrics-port', String(metricsPort),
-        '--headless', '--db-filename', join(dir, 'temporal.db'), '--log-level', 'warn'],
+      [
+        'server',
+        'start-dev',
+        '--ip',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        '--http-port',
+        String(httpPort),
+        '--metrics-port',
+        String(metricsPort),
+        '--headless',
+        '--db-filename',
+        join(dir, 'temporal.db'),
+        '--log-level',
+        'warn',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     server.stdout?.pipe(log);
     server.stderr?.pipe(log);
     if (server.pid) pids.push(server.pid);
     const started = server;
-    await waitUntil(`the private Temporal server at ${address} (log: ${logPath})`, () => {
-      if (started.exitCode !== null) throw new Error(`the private Temporal server exited while starting; see ${logPath}`);
-      return healthy(address);
-    }, 90_000);
+    await waitUntil(
+      `the private Temporal server at ${address} (log: ${logPath})`,
+      () => {
+        if (started.exitCode !== null)
+          throw new Error(`the private Temporal server exited while starting; see ${logPath}`);
+        return healthy(address);
+      },
+      90_000,
+    );
   };
 
   const kill = async (): Promise<void> => {

@@ -69,7 +69,11 @@ const TASK_TIMEOUT_SLACK_MS = 15_000;
  * on the dead worker (a WorkflowTaskTimedOut event in the history: the task it held, or its sticky queue; 10 s
  * by default, so several fast ticks). Both ends are measured, none assumed.
  */
-export function withTaskTimeouts(outages: readonly TickOutage[], taskTimeouts: readonly number[], tickMs: number): TickOutage[] {
+export function withTaskTimeouts(
+  outages: readonly TickOutage[],
+  taskTimeouts: readonly number[],
+  tickMs: number,
+): TickOutage[] {
   return outages.map((o) => {
     const belongs = taskTimeouts.filter((t) => t >= o.downAt && t <= o.downAt + tickMs + TASK_TIMEOUT_SLACK_MS);
     if (belongs.length === 0 || o.upAt === undefined) return o;
@@ -104,7 +108,12 @@ export function judge(input: VerdictInput): Verdict {
   for (const t of truth) {
     const count = inFile.get(t.id);
     if (count === undefined || count === t.retweetCount) continue;
-    (t.status === 'live' ? mismatches : goneMismatches).push({ tweetId: t.id, file: count, truth: t.retweetCount, status: t.status });
+    (t.status === 'live' ? mismatches : goneMismatches).push({
+      tweetId: t.id,
+      file: count,
+      truth: t.retweetCount,
+      status: t.status,
+    });
   }
   const truthIds = new Set(truth.map((t) => t.id));
   const unknownIds = [...inFile.keys()].filter((id) => !truthIds.has(id));
@@ -113,12 +122,15 @@ export function judge(input: VerdictInput): Verdict {
   const duplicateDetails: string[] = [];
   const claimed = files.map((f) => f.metaMinuteMs ?? f.minuteMs);
   for (const f of files) {
-    if (f.metaMinuteMs !== undefined && f.metaMinuteMs !== f.minuteMs) duplicateDetails.push(`${f.name} holds minute ${f.metaMinuteMs}`);
+    if (f.metaMinuteMs !== undefined && f.metaMinuteMs !== f.minuteMs)
+      duplicateDetails.push(`${f.name} holds minute ${f.metaMinuteMs}`);
     if (f.minuteMs % tickMs !== 0) duplicateDetails.push(`${f.name} is not on a tick boundary`);
   }
   for (const m of duplicates(claimed)) duplicateDetails.push(`two files hold minute ${m}`);
-  for (const m of duplicates(input.ticks.scheduledMinutes)) duplicateDetails.push(`minute ${m} was ticked twice in the workflow history`);
-  for (const m of duplicates(input.ticks.completedMinutes)) duplicateDetails.push(`minute ${m} completed twice in the workflow history`);
+  for (const m of duplicates(input.ticks.scheduledMinutes))
+    duplicateDetails.push(`minute ${m} was ticked twice in the workflow history`);
+  for (const m of duplicates(input.ticks.completedMinutes))
+    duplicateDetails.push(`minute ${m} completed twice in the workflow history`);
 
   // Gaps: tick boundaries between the first and the last file with no file, explained only by an outage of
   // the Temporal server or the worker (from one tick before it until one tick after it was back).
@@ -128,7 +140,10 @@ export function judge(input: VerdictInput): Verdict {
     for (let m = files[0].minuteMs; m <= last!.minuteMs; m += tickMs) {
       if (have.has(m)) continue;
       const outage = input.outages.find((o) => m >= o.downAt - tickMs && m <= (o.upAt ?? Infinity) + tickMs);
-      gaps.push({ minuteMs: m, explainedBy: outage ? `${outage.target} down ${new Date(outage.downAt).toISOString()}` : undefined });
+      gaps.push({
+        minuteMs: m,
+        explainedBy: outage ? `${outage.target} down ${new Date(outage.downAt).toISOString()}` : undefined,
+      });
     }
   }
   const unexplainedGaps = gaps.filter((g) => !g.explainedBy).length;
@@ -160,8 +175,13 @@ export function judge(input: VerdictInput): Verdict {
 }
 
 /** True when the file has exactly the truth's tweets, live ones at X's count. */
-export function lastFileEquals(lines: Array<{ tweetId: string; retweets: number }>, truth: Array<{ id: string; retweetCount: number; status: string }>): boolean {
+export function lastFileEquals(
+  lines: Array<{ tweetId: string; retweets: number }>,
+  truth: Array<{ id: string; retweetCount: number; status: string }>,
+): boolean {
   const inFile = new Map(lines.map((l) => [l.tweetId, l.retweets]));
-  return inFile.size === truth.length && truth.every((t) => inFile.has(t.id) && (t.status !== 'live' || inFile.get(t.id) === t.retweetCount));
+  return (
+    inFile.size === truth.length &&
+    truth.every((t) => inFile.has(t.id) && (t.status !== 'live' || inFile.get(t.id) === t.retweetCount))
+  );
 }
-

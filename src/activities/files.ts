@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, open, readdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { syncDirectory } from '../shared/sync-directory';
 
 const TEMP_FILE = /^\..*\.tmp$/;
 
@@ -35,23 +36,20 @@ export async function writeFileAtomic(path: string, content: string, beforeRenam
   }
 }
 
-async function syncDirectory(dir: string): Promise<void> {
-  const handle = await open(dir, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Removes temp files a killed writer left behind; run once when a worker starts, before any activity. */
+/**
+ * Removes temp files a killed writer left behind, in the directories and their workflows' folders; run once when a
+ * worker starts, before any activity.
+ */
 export async function removeStaleTempFiles(dirs: readonly string[]): Promise<number> {
   let removed = 0;
   for (const dir of dirs) {
-    const names = await readdir(dir).catch(() => [] as string[]);
-    for (const name of names.filter((n) => TEMP_FILE.test(n))) {
-      await rm(join(dir, name), { force: true });
-      removed += 1;
+    const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (entry.isDirectory()) removed += await removeStaleTempFiles([join(dir, entry.name)]);
+      else if (TEMP_FILE.test(entry.name)) {
+        await rm(join(dir, entry.name), { force: true });
+        removed += 1;
+      }
     }
   }
   return removed;

@@ -1,4 +1,6 @@
 import { Context } from '@temporalio/activity';
+import { createLog } from '../shared/log';
+import { outputDirFor } from '../shared/output-dirs';
 import { join } from 'node:path';
 import { formatBatchTime } from '../domain/batch-time';
 import { decodeCounts } from '../domain/compact-counts';
@@ -17,6 +19,14 @@ export { RATE_LIMITED, X_REFUSED } from './failures';
 /** Diagnostics of the activities; the product's printed output goes through the workflow, once per tick. */
 export interface ActivityLog {
   info(message: string, meta?: Record<string, unknown>): void;
+  warn?(message: string, meta?: Record<string, unknown>): void;
+}
+
+/** What the activities report to the worker's metrics: facts of each file written. Absent, nothing is counted. */
+export interface ActivityMetrics {
+  /** A tick's file was written at `writtenAtMs` (its boundary: `tickMs`) with `tweets` tracked tweets in it. */
+  tickWritten(facts: { tickMs: number; writtenAtMs: number; tweets: number }): void;
+  reportWritten(): void;
 }
 
 export interface ActivityDeps {
@@ -27,12 +37,37 @@ export interface ActivityDeps {
   log: ActivityLog;
   /** The counts changelog (`retweet-counts`, `retweet-reports`); absent, nothing is published. */
   changelog?: CountsChangelog;
+  metrics?: ActivityMetrics;
 }
 
-/** Diagnostics on stderr: `npm run worker | tee` keeps only what the original printed. */
-export const consoleActivityLog: ActivityLog = {
-  info: (message, meta) => console.error(`[activities] ${message}`, meta ? JSON.stringify(meta) : ''),
-};
+/** The worker's log with `component: 'activities'` (stderr): `npm run worker | tee` keeps only what the original printed. */
+export const activityLog = (): ActivityLog => createLog('worker', { component: 'activities' });
+
+/**
+ * A workflow's own folder under `baseDir`: two tracking workflows (a demo beside the real run, a test beside a
+ * user's) never write the same paths. Outside an activity (a script, a unit test), `baseDir` itself.
+ */
+function workflowDir(baseDir: string, context: Context | undefined): string {
+  const workflowId = context?.info.workflowExecution?.workflowId;
+  return workflowId ? outputDirFor(baseDir, workflowId) : baseDir;
+}
+
+/** How long an activity waits for the changelog at least, even past its lookup deadline. */
+const CHANGELOG_MIN_WAIT_MS = 1_000;
+
+/**
+ * True when `publish` settled within `ms`. The file is the product: a Kafka outage must not fail its tick, it only
+ * delays the dashboard's copy (the changelog keeps retrying in order, see src/kafka/changelog.ts).
+ */
+async function settlesWithin(publish: Promise<void>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([publish.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 function inActivity(): Context | undefined {
   try {
@@ -43,7 +78,7 @@ function inActivity(): Context | undefined {
 }
 
 /** Builds the tracking activities around their dependencies, so tests can substitute the outside world. */
-export function createActivities({ x, snapshotDir, reportDir, clock, log, changelog }: ActivityDeps) {
+export function createActivities({ x, snapshotDir, reportDir, clock, log, changelog, metrics }: ActivityDeps) {
   async function withFailureMapping<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await work();
@@ -71,12 +106,21 @@ export function createActivities({ x, snapshotDir, reportDir, clock, log, change
         const { ranked, changed, rows } = mergeCounts(input, report);
         // A late attempt (its tick given up, a newer attempt started) must not replace what a newer one wrote.
         const current = (): boolean => !context?.cancellationSignal.aborted;
-        const file = join(snapshotDir, `counts-${input.minuteMs}`);
-        await writeFileAtomic(`${file}.txt`, snapshotText(ranked), current);
+        const file = join(workflowDir(snapshotDir, context), `counts-${input.minuteMs}`);
+        const written = await writeFileAtomic(`${file}.txt`, snapshotText(ranked), current);
+        if (written) metrics?.tickWritten({ tickMs: input.minuteMs, writtenAtMs: clock.now(), tweets: ranked.length });
         await writeFileAtomic(`${file}.meta.json`, snapshotMeta(input, report, ranked), current);
-        await changelog?.publishCounts(input.minuteMs, rows);
+        if (changelog) {
+          const waitMs = Math.max(input.deadlineMs - clock.now(), CHANGELOG_MIN_WAIT_MS);
+          if (!(await settlesWithin(changelog.publishCounts(input.minuteMs, rows), waitMs))) {
+            log.warn?.('changelog delayed: Kafka has not taken the rows yet; they follow when it does', {
+              tick: input.minuteMs,
+            });
+          }
+        }
         log.info('snapshot written', {
-          minute: formatBatchTime(input.minuteMs),
+          workflowId: context?.info.workflowExecution?.workflowId,
+          tick: formatBatchTime(input.minuteMs),
           tweets: ranked.length,
           lookedUp: input.lookupCount - report.notLookedUp.length,
           requests: report.requests,
@@ -102,15 +146,31 @@ export function createActivities({ x, snapshotDir, reportDir, clock, log, change
     enrichTopTweets: (input: EnrichInput): Promise<EnrichResult> =>
       withFailureMapping(async () => {
         const candidates = decodeCounts(input.candidates);
-        const result = candidates.length ? await x.lookupTweets(candidates.map(([id]) => id)) : { tweets: [], goneIds: [] };
+        const result = candidates.length
+          ? await x.lookupTweets(candidates.map(([id]) => id))
+          : { tweets: [], goneIds: [] };
         const found = new Map<string, TweetInfo>(result.tweets.map((t) => [t.id, t]));
         const entries = pickTop(candidates, found, input.topSize);
         const fileBase = `top5-${input.atMs}`;
         const text = reportText(entries);
-        await writeFileAtomic(join(reportDir, `${fileBase}.json`), reportJson(input.atMs, entries));
-        await writeFileAtomic(join(reportDir, `${fileBase}.txt`), text);
-        await changelog?.publishReport({ atMs: input.atMs, entries });
-        return { entries, gone: result.goneIds, fileBase, printed: `Top ${input.topSize} at ${formatBatchTime(input.atMs)}\n${text}` };
+        const dir = workflowDir(reportDir, inActivity());
+        await writeFileAtomic(join(dir, `${fileBase}.json`), reportJson(input.atMs, entries));
+        await writeFileAtomic(join(dir, `${fileBase}.txt`), text);
+        metrics?.reportWritten();
+        if (
+          changelog &&
+          !(await settlesWithin(changelog.publishReport({ atMs: input.atMs, entries }), CHANGELOG_MIN_WAIT_MS))
+        ) {
+          log.warn?.('report changelog delayed: Kafka has not taken it yet; it follows when it does', {
+            atMs: input.atMs,
+          });
+        }
+        return {
+          entries,
+          gone: result.goneIds,
+          fileBase,
+          printed: `Top ${input.topSize} at ${formatBatchTime(input.atMs)}\n${text}`,
+        };
       }),
   };
 }

@@ -41,7 +41,12 @@ export function mergeCounts(input: RefreshInput, report: LookupReport): MergedCo
     ranked.push({ tweetId, retweets });
     const before = previous.get(tweetId) ?? count;
     if (before < 0 || retweets !== before) {
-      rows.push({ tweetId, count: retweets, delta: retweets - Math.max(before, 0), ...(tweet ? { authorId: tweet.authorId } : {}) });
+      rows.push({
+        tweetId,
+        count: retweets,
+        delta: retweets - Math.max(before, 0),
+        ...(tweet ? { authorId: tweet.authorId } : {}),
+      });
     }
   }
   return { ranked: rankByRetweets(ranked), changed: encodeCounts(changed), rows };

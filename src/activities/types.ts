@@ -1,5 +1,5 @@
 /** Inputs and outputs of the tracking activities; the workflow imports these as types only. */
-import type { RateLimitState } from '../x/types';
+import type { LookupReport } from '../x/lookup-pool';
 
 export type { RateLimitState } from '../x/types';
 
@@ -34,7 +34,13 @@ export interface PlanFacts {
   staleMinutes: { p50: number; p90: number; max: number };
 }
 
-export interface RefreshResult {
+/** What X's answers to a tick's lookups cost and say, as the lookup pool reports them (see `LookupReport`). */
+type LookupFacts = Pick<
+  LookupReport,
+  'requests' | 'refused' | 'rateLimit' | 'refusedUntilMs' | 'stoppedBy' | 'lastError'
+>;
+
+export interface RefreshResult extends LookupFacts {
   /** `id:count,...` for looked-up tweets whose X count differs from the input: keeps the history small. */
   changed: string;
   /** Comma-separated ids of the lookup list that got no answer (429, deadline, errors): they keep their count. */
@@ -43,15 +49,6 @@ export interface RefreshResult {
   gone: string[];
   /** Ids X refuses as malformed (400): never looked up again. */
   invalid: string[];
-  requests: number;
-  /** Requests X answered with 429. */
-  refused: number;
-  rateLimit?: RateLimitState;
-  /** The reset time of a 429 (epoch ms), also when X sent no other rate-limit header. */
-  refusedUntilMs?: number;
-  /** Why lookups stopped before the end of the list, if they did. */
-  stoppedBy?: string;
-  lastError?: string;
   /** The `Time:` block; the workflow prints it once, after the activity succeeded. */
   printed: string;
 }

@@ -9,11 +9,20 @@ import { Partitioners, type Kafka, type KafkaMessage, type Producer } from 'kafk
 import type { ObservedTweet } from '../domain/observed-tweet';
 import { BatchingConsumerQueue, type SubBatchWork } from '../kafka/consumer-queue';
 import { DeadLetterPublisher, type DeadLetter } from '../kafka/dead-letters';
-import { consoleLog, errorMessage, type Log } from '../kafka/log';
+import { createLog, errorMessage, type Log } from '../shared/log';
 import { decodeTweetRecord } from '../kafka/tweet-record';
 import { BRIDGE_CONSUMER_GROUP, DEAD_LETTER_TOPIC, TASK_QUEUE, TWEETS_TOPIC, WORKFLOW_TYPE } from '../shared/names';
+import { watermarksAdvanced } from '../workflows/definitions';
 import { abortableSleep, backoffMs } from './backoff';
-import { ClosedError, DEFAULT_BATCH_LIMITS, DEFAULT_RETRY, SignalBatcher, type BatchLimits, type RetryPolicy } from './signal-batcher';
+import {
+  ClosedError,
+  DEFAULT_BATCH_LIMITS,
+  DEFAULT_RETRY,
+  SignalBatcher,
+  type BatchLimits,
+  type RetryPolicy,
+} from './signal-batcher';
+import { WatermarkForwarder } from './watermark-forwarder';
 import { RESUME_COMMAND, WorkflowClosedError, workflowDelivery } from './workflow-delivery';
 
 export interface BridgeOptions {
@@ -38,6 +47,8 @@ export interface BridgeOptions {
   shutdownGraceMs?: number;
   /** Backoff while the dead-letter topic refuses letters (default 500 ms doubling to 30 s). */
   deadLetterRetry?: Partial<RetryPolicy>;
+  /** Watermarks are forwarded when the lowest crosses a multiple of this (default 1,000 ms). */
+  watermarkStepMs?: number;
   /** A progress line this often (default 60 s; 0 = never). */
   statsIntervalMs?: number;
   log?: Log;
@@ -74,7 +85,7 @@ export interface BridgeHandle {
 
 /** Starts a bridge instance in this process; several instances (processes) share the partitions of one group. */
 export async function startBridge(options: BridgeOptions): Promise<BridgeHandle> {
-  const log = options.log ?? consoleLog;
+  const log = options.log ?? createLog('bridge');
   const topic = options.topic ?? TWEETS_TOPIC;
   const groupId = options.groupId ?? BRIDGE_CONSUMER_GROUP;
   const limits: BatchLimits = { ...DEFAULT_BATCH_LIMITS, ...options.batch };
@@ -101,9 +112,13 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
       log.error(
         `Workflow ${workflowId} is closed (stopped, terminated or failed): the bridge will not start a new, empty run over it. ` +
           `Consumption paused, nothing committed; retrying every few seconds. Resume with: ${RESUME_COMMAND}`,
+        { workflowId },
       );
     } else {
-      log.warn(`Temporal did not acknowledge a signal (${errorMessage(error)}): pausing consumption, nothing is committed until it does`);
+      log.warn(
+        `Temporal did not acknowledge a signal (${errorMessage(error)}): pausing consumption, nothing is committed until it does`,
+        { workflowId },
+      );
     }
   };
 
@@ -115,7 +130,8 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
     onUnavailable: () => queue.pause(),
     onAttemptFailed: notePause,
     onAvailable: () => {
-      if (paused === 'workflow-closed') log.info(`Workflow ${workflowId} has an open run again: consumption resumed`);
+      if (paused === 'workflow-closed')
+        log.info(`Workflow ${workflowId} has an open run again: consumption resumed`, { workflowId });
       paused = null;
       queue.resume();
     },
@@ -133,16 +149,40 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
   await producer.connect();
   const deadLetters = new DeadLetterPublisher(producer, options.deadLetterTopic ?? DEAD_LETTER_TOPIC);
 
+  const watermarks = new WatermarkForwarder({
+    stepMs: options.watermarkStepMs ?? 1_000,
+    // Plain signal, never a start: a watermark alone must not open a run.
+    send: (report) =>
+      temporal.withDeadline(Date.now() + signalTimeoutMs, () =>
+        temporal.workflow.getHandle(workflowId).signal(watermarksAdvanced, report),
+      ),
+    owned: () => queue.partitions(),
+    log,
+  });
+
   const process = (messages: KafkaMessage[], partition: number): SubBatchWork => {
     const valid: ObservedTweet[] = [];
     const letters: DeadLetter[] = [];
+    let mark: { watermarkMs: number; partitions: number } | undefined;
     for (const message of messages) {
       counters.received++;
       const decoded = decodeTweetRecord(message.key, message.value);
-      if (decoded.ok) valid.push(decoded.tweet);
-      else letters.push({ topic, partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers, reason: decoded.reason });
+      if (decoded.ok && decoded.watermark) mark = decoded.watermark;
+      else if (decoded.ok) valid.push(decoded.tweet);
+      else
+        letters.push({
+          topic,
+          partition,
+          offset: message.offset,
+          key: message.key,
+          value: message.value,
+          headers: message.headers,
+          reason: decoded.reason,
+        });
     }
     const signalled = batcher.add(valid);
+    // The sub-batch's last mark covers every tweet before it in the partition: forwarded once they are delivered.
+    if (mark) watermarks.after(signalled.done, partition, mark.partitions, mark.watermarkMs);
     if (letters.length === 0) return signalled;
     const abort = new AbortController();
     const deadLettered = writeDeadLetters(letters, partition, abort.signal);
@@ -178,6 +218,7 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
           log.error(
             `Cannot write dead letters of ${topic}[${partition}] to ${deadLetters.topic} (${errorMessage(error)}): ` +
               `holding partition ${partition} from offset ${letters[0].offset} (nothing after it is committed), retrying with backoff`,
+            { topic, partition, offset: letters[0].offset },
           );
         }
         await abortableSleep(backoffMs(dlqRetry, attempt), signal);
@@ -188,10 +229,18 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
         }
       }
     }
-    if (blocked.delete(partition)) log.info(`${deadLetters.topic} accepts dead letters again: ${topic}[${partition}] resumes`);
+    if (blocked.delete(partition))
+      log.info(`${deadLetters.topic} accepts dead letters again: ${topic}[${partition}] resumes`, { topic, partition });
     counters.deadLettered += letters.length;
     for (const letter of letters) {
-      log.warn(`Dead-lettered ${topic}[${letter.partition}]@${letter.offset} to ${deadLetters.topic}: ${letter.reason} (${counters.deadLettered} so far)`);
+      log.warn(
+        `Dead-lettered ${topic}[${letter.partition}]@${letter.offset} to ${deadLetters.topic}: ${letter.reason} (${counters.deadLettered} so far)`,
+        {
+          topic,
+          partition: letter.partition,
+          offset: letter.offset,
+        },
+      );
     }
   };
 
@@ -226,7 +275,14 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
     await producer.disconnect();
     throw error;
   }
-  log.info(`Bridge consuming ${topic} in group ${groupId}, signalling workflow ${workflowId} (batches of at most ${limits.maxTweets} tweets / ${limits.maxBytes} bytes / ${limits.flushIntervalMs} ms)`);
+  log.info(
+    `Bridge consuming ${topic} in group ${groupId}, signalling workflow ${workflowId} (batches of at most ${limits.maxTweets} tweets / ${limits.maxBytes} bytes / ${limits.flushIntervalMs} ms)`,
+    {
+      topic,
+      groupId,
+      workflowId,
+    },
+  );
 
   const stats = (): BridgeStats => {
     const sent = batcher.stats();
@@ -245,10 +301,21 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
     statsIntervalMs > 0
       ? setInterval(() => {
           const s = stats();
-          const held = s.deadLetterBlockedPartitions.length > 0 ? `, partitions ${s.deadLetterBlockedPartitions.join(',')} held (dead-letter topic refusing)` : '';
+          const held =
+            s.deadLetterBlockedPartitions.length > 0
+              ? `, partitions ${s.deadLetterBlockedPartitions.join(',')} held (dead-letter topic refusing)`
+              : '';
           log.info(
             `Bridge: ${s.delivered} tweets delivered in ${s.signals} signals, ${s.deadLettered} dead-lettered, ${s.received} records read` +
               `${s.paused ? `, PAUSED (${s.paused})` : ''}${held}`,
+            {
+              workflowId,
+              delivered: s.delivered,
+              signals: s.signals,
+              deadLettered: s.deadLettered,
+              received: s.received,
+              paused: s.paused,
+            },
           );
         }, statsIntervalMs)
       : undefined;
@@ -264,7 +331,10 @@ export async function startBridge(options: BridgeOptions): Promise<BridgeHandle>
       await batcher.close();
       await producer.disconnect();
       const s = stats();
-      log.info(`Bridge stopped: ${s.delivered} tweets delivered in ${s.signals} signals, ${s.deadLettered} dead-lettered`);
+      log.info(
+        `Bridge stopped: ${s.delivered} tweets delivered in ${s.signals} signals, ${s.deadLettered} dead-lettered`,
+        { workflowId },
+      );
     })());
 
   return { stop, stats, partitions: () => queue.partitions(), crashed: queue.crashed };

@@ -1,57 +1,53 @@
 /** `npm run bridge`: the Kafka-to-Temporal bridge as a process. SIGINT/SIGTERM stop it cleanly. */
-import type { Client } from '@temporalio/client';
 import { processEnv } from '../config/env';
-import { createKafka } from '../kafka/client';
+import { readLogLevel } from '../config/logging';
+import { createKafka, waitForKafka } from '../kafka/client';
 import { ensureProductTopics } from '../kafka/topics';
-import { errorMessage } from '../kafka/log';
-import type { TemporalConfig } from '../temporal/config';
+import { createLog, errorMessage } from '../shared/log';
+import { startMetrics } from '../metrics';
+import { observeBridge } from '../metrics/bridge-metrics';
 import type { RetweetTrackingInput } from '../workflows/definitions';
-import { connectClient } from '../temporal/connection';
+import { connectClientWithin } from '../temporal/connection';
 import { startBridge } from './bridge';
 import { readBridgeSettings } from './config';
 
-/** Temporal may be down when the bridge starts: wait for it (nothing is consumed meanwhile) rather than crash-loop. */
-async function connectWithRetry(config: TemporalConfig, stopRequested: Promise<void>): Promise<Client | undefined> {
-  let stopped = false;
-  void stopRequested.then(() => (stopped = true));
-  for (let attempt = 0; !stopped; attempt++) {
-    try {
-      return await connectClient(config);
-    } catch (error) {
-      const delayMs = Math.min(10_000, 500 * 2 ** attempt);
-      console.warn(`Temporal not reachable at ${config.address} (${errorMessage(error)}); retrying in ${delayMs} ms`);
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([stopRequested, new Promise((resolve) => (timer = setTimeout(resolve, delayMs)))]);
-      clearTimeout(timer);
-    }
-  }
-  return undefined;
-}
+const log = createLog('bridge');
 
 async function main(): Promise<void> {
-  const settings = readBridgeSettings(processEnv());
+  const env = processEnv();
+  readLogLevel(env); // an invalid LOG_LEVEL stops the bridge here, naming it
+  const settings = readBridgeSettings(env);
+  // Bound before anything connects: a busy port fails fast, naming its variable.
+  const metrics = await startMetrics(settings.metrics);
+  if (metrics) log.info(`Metrics: ${metrics.url}`, { url: metrics.url });
   // The one shutdown path: the first signal starts a clean stop; a second one while stopping forces the exit.
   let requestStop!: () => void;
   const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
+  const stopping = new AbortController();
+  void stopRequested.then(() => stopping.abort());
   let signalled = false;
   const onSignal = (name: NodeJS.Signals): void => {
     if (signalled) {
-      console.error(`${name} again: exiting without waiting`);
+      log.warn(`${name} again: exiting without waiting`);
       process.exit(1);
     }
     signalled = true;
-    console.log(`${name}: stopping the bridge`);
+    log.info(`${name}: stopping the bridge`);
     requestStop();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const temporal = await connectWithRetry(settings.temporal, stopRequested);
+  // Temporal, then Kafka, may still be starting: wait for each (nothing is consumed meanwhile), within a bound.
+  const waiting = { waitMs: settings.startupWaitMs, log, signal: stopping.signal };
+  const temporal = await connectClientWithin(settings.temporal, waiting);
   if (!temporal) return;
   try {
+    await waitForKafka(settings.kafka, waiting);
+    if (signalled) return;
     const kafka = createKafka(settings.kafka);
     const created = await ensureProductTopics(kafka, settings.topics, settings.kafka.tweetsPartitions);
-    if (created.length > 0) console.log(`Created Kafka topics: ${created.join(', ')}`);
+    if (created.length > 0) log.info(`Created Kafka topics: ${created.join(', ')}`, { topics: created });
     const bridge = await startBridge({
       kafka,
       temporal,
@@ -62,9 +58,14 @@ async function main(): Promise<void> {
       deadLetterTopic: settings.topics.deadLetters,
       groupId: settings.groupId,
       batch: settings.batch,
+      watermarkStepMs: settings.watermarkStepMs,
+      log,
     });
+    const lagOf = { groupId: settings.groupId, topic: settings.topics.tweets };
+    const observed = metrics && observeBridge(metrics.registry, { bridge, kafka, ...lagOf });
     const crash = await Promise.race([bridge.crashed, stopRequested.then(() => undefined)]);
     await bridge.stop();
+    await observed?.close();
     if (crash) throw crash;
   } finally {
     await temporal.connection.close();
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
 
 main()
   .catch((error: unknown) => {
-    console.error(`Bridge failed: ${errorMessage(error)}`);
+    log.error(`Bridge failed: ${errorMessage(error)}`);
     process.exitCode = 1;
   })
   // The last step of the one shutdown path: the consumer is stopped and every client disconnected, so exit now.

@@ -6,7 +6,7 @@
 import { abortableSleep } from '../shared/abortable-sleep';
 import type { ObservedTweet } from '../domain/observed-tweet';
 import type { PartitionActivity, SubBatchWork } from '../kafka/consumer-queue';
-import { errorMessage, type Log } from '../kafka/log';
+import { errorMessage, type Log } from '../shared/log';
 
 export interface BatchLimits {
   /** Tweets per signal at most. */
@@ -101,11 +101,6 @@ export class SignalBatcher implements PartitionActivity {
     return { ...this.counters };
   }
 
-  /** True while deliveries fail (Temporal unreachable or refusing). */
-  isUnavailable(): boolean {
-    return this.unavailable;
-  }
-
   /** Adds tweets; the returned work settles when all of them were acknowledged in some signal. */
   add(tweets: readonly ObservedTweet[]): SubBatchWork {
     let ticket!: Ticket;
@@ -125,12 +120,16 @@ export class SignalBatcher implements PartitionActivity {
     for (const tweet of tweets) {
       const bytes = Buffer.byteLength(JSON.stringify(tweet));
       const { entries, bytes: openBytes } = this.open;
-      if (entries.length > 0 && (entries.length + 1 > maxTweets || arrayBytes(entries.length + 1, openBytes + bytes) > maxBytes)) {
+      if (
+        entries.length > 0 &&
+        (entries.length + 1 > maxTweets || arrayBytes(entries.length + 1, openBytes + bytes) > maxBytes)
+      ) {
         this.closeOpen();
       }
       this.open.entries.push({ tweet, bytes, ticket });
       this.open.bytes += bytes;
-      if (this.open.entries.length === 1) this.timer = setTimeout(() => this.closeOpen(), this.options.limits.flushIntervalMs);
+      if (this.open.entries.length === 1)
+        this.timer = setTimeout(() => this.closeOpen(), this.options.limits.flushIntervalMs);
       if (this.open.entries.length >= maxTweets) this.closeOpen();
     }
     return { done, cancel: () => this.withdraw(ticket) };
@@ -238,7 +237,14 @@ export class SignalBatcher implements PartitionActivity {
         }
         this.options.onAttemptFailed?.(error);
         // A long outage retries for hours: log the first attempts, then one in ten, not a line every few seconds.
-        if (attempt < 3 || attempt % 10 === 0) this.options.log.warn(`Signal of ${batch.entries.length} tweet(s) failed (attempt ${attempt + 1}), retrying in ${Math.round(delayMs)} ms: ${errorMessage(error)}`);
+        if (attempt < 3 || attempt % 10 === 0)
+          this.options.log.warn(
+            `Signal of ${batch.entries.length} tweet(s) failed (attempt ${attempt + 1}), retrying in ${Math.round(delayMs)} ms: ${errorMessage(error)}`,
+            {
+              attempt: attempt + 1,
+              tweets: batch.entries.length,
+            },
+          );
         await this.sleep(delayMs);
       }
     }
@@ -248,7 +254,6 @@ export class SignalBatcher implements PartitionActivity {
   private sleep(ms: number): Promise<void> {
     return abortableSleep(ms, this.abort.signal);
   }
-
 
   /** Takes a ticket's tweets out of the batches not yet being sent; the ticket never settles. */
   private withdraw(ticket: Ticket): void {
@@ -260,7 +265,8 @@ export class SignalBatcher implements PartitionActivity {
       batch.entries = kept;
       batch.bytes = kept.reduce((sum, e) => sum + e.bytes, 0);
     }
-    for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i].entries.length === 0 && this.queue[i] !== this.sending) this.queue.splice(i, 1);
+    for (let i = this.queue.length - 1; i >= 0; i--)
+      if (this.queue[i].entries.length === 0 && this.queue[i] !== this.sending) this.queue.splice(i, 1);
     if (this.open.entries.length === 0) {
       clearTimeout(this.timer);
       this.timer = undefined;

@@ -25,23 +25,43 @@ export function processEnv(): Env {
   return process.env;
 }
 
+/**
+ * The trimmed value, or undefined when the variable is not set. Set but empty is an error: `KAFKA_BROKERS=` is a
+ * typo or a broken script far more often than a wish for the default, and a silent default hides it.
+ */
+function present(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined) return undefined;
+  const value = raw.trim();
+  if (!value) throw new ConfigError(name, 'is set but empty: give it a value, or unset it to use the default');
+  return value;
+}
+
 /** A non-empty string, or the default. */
 export function readString(env: Env, name: string, fallback?: string): string {
-  const raw = env[name]?.trim();
+  const raw = present(env, name);
   if (raw) return raw;
   if (fallback !== undefined) return fallback;
   throw new ConfigError(name, 'is required but not set');
 }
 
-/** A string that may be absent. */
+/**
+ * A string that may be absent. Empty counts as absent here: it is how a user overrides a value from `.env` (which
+ * never replaces a variable that is set), e.g. `X_BEARER_TOKEN=` for the emulator instead of the real X API.
+ */
 export function readOptionalString(env: Env, name: string): string | undefined {
   const raw = env[name]?.trim();
   return raw ? raw : undefined;
 }
 
+/** Fails when any of `names` is set but empty (settings read by a library rather than by the readers here). */
+export function rejectEmpty(env: Env, names: readonly string[]): void {
+  for (const name of names) present(env, name);
+}
+
 /** An integer within [min, max], or the default. */
 export function readInteger(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
-  const raw = env[name]?.trim();
+  const raw = present(env, name);
   if (!raw) return fallback;
   if (!/^-?\d+$/.test(raw)) throw new ConfigError(name, `must be a whole number, got "${raw}"`);
   const value = Number(raw);
@@ -51,7 +71,7 @@ export function readInteger(env: Env, name: string, fallback: number, min = 0, m
 
 /** A positive number (fractions allowed), or the default. */
 export function readPositiveNumber(env: Env, name: string, fallback: number): number {
-  const raw = env[name]?.trim();
+  const raw = present(env, name);
   if (!raw) return fallback;
   const value = Number(raw);
   if (!Number.isFinite(value) || value <= 0) throw new ConfigError(name, `must be a positive number, got "${raw}"`);
@@ -67,7 +87,8 @@ export function readUrl(env: Env, name: string, fallback: string): URL {
   } catch {
     throw new ConfigError(name, `must be an absolute URL, got "${raw}"`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError(name, `must be http(s), got "${raw}"`);
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ConfigError(name, `must be http(s), got "${raw}"`);
   return url;
 }
 
@@ -95,9 +116,10 @@ export function readHostPortList(env: Env, name: string, fallback: string): stri
 
 /** A comma-separated list of X user ids. */
 export function readIdList(env: Env, name: string, fallback: readonly string[]): string[] {
-  const raw = env[name]?.trim();
+  const raw = present(env, name);
   if (!raw) return [...fallback];
   const ids = raw.split(/[\s,]+/).filter(Boolean);
-  for (const id of ids) if (!/^\d{1,20}$/.test(id)) throw new ConfigError(name, `must list numeric user ids, got "${id}"`);
+  for (const id of ids)
+    if (!/^\d{1,20}$/.test(id)) throw new ConfigError(name, `must list numeric user ids, got "${id}"`);
   return ids;
 }

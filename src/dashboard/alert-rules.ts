@@ -30,18 +30,22 @@ export function parseAlertRules(raw: string | undefined, variable: string): Aler
 
 function parseRule(item: unknown, where: string): AlertRule {
   const o = (item ?? {}) as Record<string, unknown>;
-  if (typeof o.name !== 'string' || !NAME.test(o.name)) throw new ConfigError(where, 'needs a "name" of letters, digits, "_", "." or "-"');
+  if (typeof o.name !== 'string' || !NAME.test(o.name))
+    throw new ConfigError(where, 'needs a "name" of letters, digits, "_", "." or "-"');
   if (o.passes !== undefined) {
     if (!positive(o.passes)) throw new ConfigError(where, '"passes" must be a positive whole number');
     if (o.gain !== undefined) throw new ConfigError(where, 'has both "passes" and "gain": one rule, one condition');
     return { name: o.name, passes: o.passes };
   }
   if (!positive(o.gain)) throw new ConfigError(where, 'needs "passes" or "gain" (a positive whole number)');
-  if (!positive(o.withinMinutes)) throw new ConfigError(where, '"withinMinutes" must be a positive whole number with "gain"');
+  if (!positive(o.withinMinutes))
+    throw new ConfigError(where, '"withinMinutes" must be a positive whole number with "gain"');
   return { name: o.name, gain: o.gain, withinMinutes: o.withinMinutes };
 }
 
 /** A line a person reads: what the rule means. */
 export function describeRule(rule: AlertRule): string {
-  return 'passes' in rule ? `${rule.name}: passes ${rule.passes} retweets` : `${rule.name}: +${rule.gain} retweets within ${rule.withinMinutes} min`;
+  return 'passes' in rule
+    ? `${rule.name}: passes ${rule.passes} retweets`
+    : `${rule.name}: +${rule.gain} retweets within ${rule.withinMinutes} min`;
 }

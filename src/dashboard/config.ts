@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ConfigError, readInteger, readOptionalString, readString, readUrl, type Env } from '../config/env';
+import { readStartupWaitMs } from '../config/startup-wait';
 import { readChangelogTopics, type ChangelogTopics } from '../kafka/changelog';
 import { readKafkaSettings, readTopicNames, type KafkaSettings, type TopicNames } from '../kafka/config';
 import { readTemporalConfig, type TemporalConfig } from '../temporal/config';
@@ -17,6 +18,8 @@ export interface DashboardConfig {
   /** The tick the "last minute" and "last 15 minutes" changes count in; unset: the workflow's, else 60 s. */
   tickMs?: number;
   kafka: KafkaSettings;
+  /** How long to wait at start for Kafka (STARTUP_WAIT_SECONDS). */
+  startupWaitMs: number;
   topics: ChangelogTopics;
   productTopics: TopicNames;
   bridgeGroupId: string;
@@ -37,7 +40,8 @@ export function readDashboardConfig(env: Env): DashboardConfig {
   const host = readString(env, 'DASHBOARD_HOST', '127.0.0.1');
   if (!HOST.test(host)) throw new ConfigError('DASHBOARD_HOST', `must be a host name or IP address, got "${host}"`);
   const instanceId = readString(env, 'DASHBOARD_INSTANCE_ID', 'default');
-  if (!INSTANCE.test(instanceId)) throw new ConfigError('DASHBOARD_INSTANCE_ID', `must be 1-64 letters, digits, "_" or "-", got "${instanceId}"`);
+  if (!INSTANCE.test(instanceId))
+    throw new ConfigError('DASHBOARD_INSTANCE_ID', `must be 1-64 letters, digits, "_" or "-", got "${instanceId}"`);
   const dataDir = readString(env, 'DASHBOARD_DATA_DIR', './data/dashboard');
   const webhook = readOptionalString(env, 'ALERT_WEBHOOK_URL');
   return {
@@ -46,8 +50,11 @@ export function readDashboardConfig(env: Env): DashboardConfig {
     port: readInteger(env, 'DASHBOARD_PORT', 8080, 0, 65535),
     instanceId,
     dbPath: readString(env, 'DASHBOARD_DB_FILE', join(dataDir, `dashboard-${instanceId}.duckdb`)),
-    tickMs: env.DASHBOARD_TICK_SECONDS?.trim() ? readInteger(env, 'DASHBOARD_TICK_SECONDS', 60, 1, 3600) * 1000 : undefined,
+    tickMs: env.DASHBOARD_TICK_SECONDS?.trim()
+      ? readInteger(env, 'DASHBOARD_TICK_SECONDS', 60, 1, 3600) * 1000
+      : undefined,
     kafka: readKafkaSettings(env, `retweet-tracker-dashboard-${instanceId}`),
+    startupWaitMs: readStartupWaitMs(env),
     topics: readChangelogTopics(env),
     productTopics: readTopicNames(env),
     bridgeGroupId: readString(env, 'BRIDGE_GROUP_ID', BRIDGE_CONSUMER_GROUP),

@@ -6,15 +6,28 @@
 import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { processEnv, readString } from '../config/env';
-import { errorMessage } from '../kafka/log';
+import { errorMessage } from '../shared/log';
 import { readDashboardConfig } from './config';
-import { exportFileName, exportToFile, parseExportFormat, parseExportSelection, type ExportFormat, type ExportSelection } from './export';
+import {
+  exportFileName,
+  exportToFile,
+  parseExportFormat,
+  parseExportSelection,
+  type ExportFormat,
+  type ExportSelection,
+} from './export';
 import { DashboardStore } from './store';
 
-const USAGE = 'usage: npm run export -- (--tweet ID | --from TIME --to TIME | --minute TIME) [--format csv|parquet] [--out FILE] [--db FILE]';
+const USAGE =
+  'usage: npm run export -- (--tweet ID | --from TIME --to TIME | --minute TIME) [--format csv|parquet] [--out FILE] [--db FILE]';
 
 /** Exports from the store file itself; false when another process (a running dashboard) holds it. */
-async function fromFile(dbPath: string, selection: ExportSelection, format: ExportFormat, out: string): Promise<number | false> {
+async function fromFile(
+  dbPath: string,
+  selection: ExportSelection,
+  format: ExportFormat,
+  out: string,
+): Promise<number | false> {
   let store: DashboardStore;
   try {
     store = await DashboardStore.open({ path: dbPath, readOnly: true });
@@ -29,7 +42,12 @@ async function fromFile(dbPath: string, selection: ExportSelection, format: Expo
   }
 }
 
-async function fromDashboard(baseUrl: string, selection: ExportSelection, format: ExportFormat, out: string): Promise<void> {
+async function fromDashboard(
+  baseUrl: string,
+  selection: ExportSelection,
+  format: ExportFormat,
+  out: string,
+): Promise<void> {
   const params = new URLSearchParams({ format });
   if (selection.kind === 'tweet') params.set('tweet', selection.tweetId);
   if (selection.kind === 'minute') params.set('minute', String(selection.minuteMs));
@@ -44,7 +62,15 @@ async function fromDashboard(baseUrl: string, selection: ExportSelection, format
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { tweet: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, minute: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, db: { type: 'string' } },
+    options: {
+      tweet: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      minute: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      db: { type: 'string' },
+    },
   });
   const env = processEnv();
   const config = readDashboardConfig(env);

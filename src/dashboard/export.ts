@@ -35,7 +35,12 @@ export function exportQuery(selection: ExportSelection): string {
 }
 
 /** Writes the selection to `path` in the format; resolves with the number of rows written. */
-export async function exportToFile(db: DuckDBConnection, selection: ExportSelection, format: ExportFormat, path: string): Promise<number> {
+export async function exportToFile(
+  db: DuckDBConnection,
+  selection: ExportSelection,
+  format: ExportFormat,
+  path: string,
+): Promise<number> {
   const options = format === 'csv' ? '(FORMAT csv, HEADER true)' : '(FORMAT parquet, COMPRESSION zstd)';
   const result = await db.run(`COPY (${exportQuery(selection)}) TO ${sqlString(path)} ${options}`);
   return Number(result.rowsChanged);
@@ -44,7 +49,11 @@ export async function exportToFile(db: DuckDBConnection, selection: ExportSelect
 /** A default file name for an export, e.g. `tweet-123.csv`, `range-<from>-<to>.parquet`, `minute-<ms>.csv`. */
 export function exportFileName(selection: ExportSelection, format: ExportFormat): string {
   const base =
-    selection.kind === 'tweet' ? `tweet-${selection.tweetId}` : selection.kind === 'range' ? `range-${selection.fromMs}-${selection.toMs}` : `minute-${selection.minuteMs}`;
+    selection.kind === 'tweet'
+      ? `tweet-${selection.tweetId}`
+      : selection.kind === 'range'
+        ? `range-${selection.fromMs}-${selection.toMs}`
+        : `minute-${selection.minuteMs}`;
   return `${base}.${format}`;
 }
 
@@ -54,7 +63,9 @@ export function parseExportSelection(get: (name: string) => string | undefined):
   const minute = get('minute');
   const from = get('from');
   const to = get('to');
-  const given = [tweet !== undefined, minute !== undefined, from !== undefined || to !== undefined].filter(Boolean).length;
+  const given = [tweet !== undefined, minute !== undefined, from !== undefined || to !== undefined].filter(
+    Boolean,
+  ).length;
   if (given !== 1) throw new Error('choose one of: tweet=<id>, minute=<epoch ms>, from=<epoch ms>&to=<epoch ms>');
   if (tweet !== undefined) {
     if (!isTweetId(tweet)) throw new Error(`tweet must be a tweet id, got "${tweet}"`);
@@ -78,6 +89,7 @@ export function parseExportFormat(raw: string | undefined): ExportFormat {
 function epochMs(name: string, raw: string | undefined): number {
   if (raw === undefined) throw new Error(`${name} is required`);
   const value = /^\d+$/.test(raw) ? Number(raw) : Date.parse(raw);
-  if (!Number.isSafeInteger(value) || value < 0) throw new Error(`${name} must be epoch ms or an ISO date-time, got "${raw}"`);
+  if (!Number.isSafeInteger(value) || value < 0)
+    throw new Error(`${name} must be epoch ms or an ISO date-time, got "${raw}"`);
   return value;
 }

@@ -7,7 +7,7 @@ import type { Kafka, KafkaMessage } from 'kafkajs';
 import { decodeCountRecord, decodeReportRecord, type CountRecord, type ReportRecord } from '../kafka/changelog-record';
 import type { ChangelogTopics } from '../kafka/changelog';
 import { BatchingConsumerQueue, type SubBatchWork } from '../kafka/consumer-queue';
-import type { Log } from '../kafka/log';
+import type { Log } from '../shared/log';
 import type { DashboardStore, IngestResult } from './store';
 
 export interface ChangelogIngestOptions {

@@ -1,12 +1,20 @@
 /** `npm run dashboard`: the live dashboard, its own process and consumer group (see README, "Dashboard"). */
 import { processEnv } from '../config/env';
-import { consoleLog, errorMessage } from '../kafka/log';
+import { readLogLevel } from '../config/logging';
+import { waitForKafka } from '../kafka/client';
+import { createLog, errorMessage } from '../shared/log';
 import { readDashboardConfig } from './config';
 import { startDashboard } from './service';
 
+const log = createLog('dashboard');
+
 async function main(): Promise<void> {
-  const config = readDashboardConfig(processEnv());
-  const dashboard = await startDashboard(config, consoleLog);
+  const env = processEnv();
+  readLogLevel(env); // an invalid LOG_LEVEL stops the dashboard here, naming it
+  const config = readDashboardConfig(env);
+  // Kafka may still be starting: wait for it, within a bound, then fail naming KAFKA_BROKERS.
+  await waitForKafka(config.kafka, { waitMs: config.startupWaitMs, log });
+  const dashboard = await startDashboard(config, log);
   // One shutdown path: a signal or a consumer that gave up both end in stop(), once.
   const shutdown = async (code: number) => {
     await dashboard.stop();
@@ -18,6 +26,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`dashboard: ${errorMessage(error)}`);
+  log.error(errorMessage(error));
   process.exit(1);
 });

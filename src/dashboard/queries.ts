@@ -45,7 +45,11 @@ export function isTweetId(id: string): boolean {
   return TWEET_ID.test(id) && (id.length < 20 || id <= '18446744073709551615');
 }
 
-async function rows<T>(db: DuckDBConnection, sql: string, values?: Record<string, string | number | bigint>): Promise<T[]> {
+async function rows<T>(
+  db: DuckDBConnection,
+  sql: string,
+  values?: Record<string, string | number | bigint>,
+): Promise<T[]> {
   return (await db.runAndReadAll(sql, values)).getRowObjectsJS() as unknown as T[];
 }
 
@@ -92,7 +96,10 @@ export async function seriesOf(db: DuckDBConnection, tweetIds: string[]): Promis
 
 /** Reports, newest first. */
 export async function reports(db: DuckDBConnection, limit: number): Promise<StoredReport[]> {
-  const list = await rows<{ atMs: number; entries: string }>(db, `SELECT at_ms::DOUBLE AS "atMs", entries FROM reports ORDER BY at_ms DESC LIMIT ${sqlInt(limit)}`);
+  const list = await rows<{ atMs: number; entries: string }>(
+    db,
+    `SELECT at_ms::DOUBLE AS "atMs", entries FROM reports ORDER BY at_ms DESC LIMIT ${sqlInt(limit)}`,
+  );
   return list.map((r) => ({ atMs: r.atMs, entries: JSON.parse(r.entries) as ReportEntry[] }));
 }
 
@@ -117,8 +124,20 @@ export async function undeliveredAlerts(db: DuckDBConnection): Promise<AlertRow[
 }
 
 /** Sizes of the store: points, tweets, reports, and the minute range. */
-export async function storeStats(db: DuckDBConnection): Promise<{ points: number; tweets: number; reports: number; firstMinuteMs: number | null; lastMinuteMs: number | null }> {
-  const [row] = await rows<{ points: number; tweets: number; reports: number; firstMinuteMs: number | null; lastMinuteMs: number | null }>(
+export async function storeStats(db: DuckDBConnection): Promise<{
+  points: number;
+  tweets: number;
+  reports: number;
+  firstMinuteMs: number | null;
+  lastMinuteMs: number | null;
+}> {
+  const [row] = await rows<{
+    points: number;
+    tweets: number;
+    reports: number;
+    firstMinuteMs: number | null;
+    lastMinuteMs: number | null;
+  }>(
     db,
     `SELECT (SELECT count(*) FROM counts)::DOUBLE AS points, (SELECT count(*) FROM latest)::DOUBLE AS tweets,
        (SELECT count(*) FROM reports)::DOUBLE AS reports, (SELECT min(minute_ms) FROM counts)::DOUBLE AS "firstMinuteMs",

@@ -4,7 +4,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { errorMessage } from '../kafka/log';
+import { errorMessage } from '../shared/log';
+import { createDashboardMetrics } from '../metrics/dashboard-metrics';
 import { describeRule, type AlertRule } from './alert-rules';
 import type { EventHub } from './events';
 import { exportFileName, exportToFile, parseExportFormat, parseExportSelection } from './export';
@@ -51,15 +52,18 @@ function json(res: ServerResponse, body: unknown): void {
 function intParam(url: URL, name: string, fallback: number, max: number): number {
   const raw = url.searchParams.get(name);
   if (raw === null) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max) throw new HttpError(400, `${name} must be a whole number from 1 to ${max}`);
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > max)
+    throw new HttpError(400, `${name} must be a whole number from 1 to ${max}`);
   return Number(raw);
 }
 
 /** Creates the server (not listening yet). */
 export function createDashboardServer(deps: ServerDeps): Server {
   const db = deps.store.reader;
+  const metrics = createDashboardMetrics(deps);
   const routes: Record<string, (url: URL, res: ServerResponse) => Promise<void>> = {
-    '/api/leaderboard': async (url, res) => json(res, await leaderboard(db, intParam(url, 'limit', 20, 500), deps.tickMs())),
+    '/api/leaderboard': async (url, res) =>
+      json(res, await leaderboard(db, intParam(url, 'limit', 20, 500), deps.tickMs())),
     '/api/series': async (url, res) => {
       const ids = url.searchParams.getAll('tweet');
       if (ids.length === 0 || ids.length > 50) throw new HttpError(400, 'give 1 to 50 tweet=<id> parameters');
@@ -67,10 +71,24 @@ export function createDashboardServer(deps: ServerDeps): Server {
     },
     '/api/reports': async (url, res) => json(res, { reports: await reports(db, intParam(url, 'limit', 50, 1000)) }),
     '/api/alerts': async (url, res) =>
-      json(res, { rules: deps.rules.map((r) => ({ ...r, description: describeRule(r) })), alerts: await alerts(db, intParam(url, 'limit', 100, 1000)) }),
+      json(res, {
+        rules: deps.rules.map((r) => ({ ...r, description: describeRule(r) })),
+        alerts: await alerts(db, intParam(url, 'limit', 100, 1000)),
+      }),
     '/api/status': async (_url, res) =>
-      json(res, { instanceId: deps.instanceId, tracking: deps.status(), store: await storeStats(db), ingest: deps.ingestStats() }),
+      json(res, {
+        instanceId: deps.instanceId,
+        tracking: deps.status(),
+        store: await storeStats(db),
+        ingest: deps.ingestStats(),
+      }),
     '/api/export': (url, res) => sendExport(deps.store, url, res),
+    // Prometheus scrapes the dashboard on its own port: no port of its own to configure.
+    '/metrics': async (_url, res) => {
+      const body = await metrics.metrics();
+      res.writeHead(200, { 'content-type': metrics.contentType });
+      res.end(body);
+    },
   };
 
   return createServer((req: IncomingMessage, res: ServerResponse) => {

@@ -2,7 +2,7 @@
 import type { AddressInfo } from 'node:net';
 import { createKafka } from '../kafka/client';
 import { ensureChangelogTopics } from '../kafka/changelog';
-import type { Log } from '../kafka/log';
+import type { Log } from '../shared/log';
 import type { DashboardConfig } from './config';
 import { EventHub } from './events';
 import { ChangelogIngest } from './ingest';
@@ -29,7 +29,9 @@ export async function startDashboard(config: DashboardConfig, log: Log): Promise
   const kafka = createKafka(config.kafka);
   await ensureChangelogTopics(kafka, config.topics);
   const hub = new EventHub();
-  const notifier = config.webhookUrl ? new WebhookNotifier({ url: config.webhookUrl, store, rules: config.alertRules, log }) : undefined;
+  const notifier = config.webhookUrl
+    ? new WebhookNotifier({ url: config.webhookUrl, store, rules: config.alertRules, log })
+    : undefined;
   const poller = new StatusPoller(config, kafka, (status) => hub.send('status', status), log);
 
   let countsTimer: NodeJS.Timeout | undefined;
@@ -41,11 +43,16 @@ export async function startDashboard(config: DashboardConfig, log: Log): Promise
     log,
     onCounts: (result) => {
       if (result.fired.length) {
-        for (const a of result.fired) log.info(`alert ${a.rule} fired for tweet ${a.tweetId} at ${a.count} retweets`);
+        for (const a of result.fired)
+          log.info(`alert ${a.rule} fired for tweet ${a.tweetId} at ${a.count} retweets`, {
+            rule: a.rule,
+            tweetId: a.tweetId,
+          });
         hub.send('alert', result.fired);
         notifier?.wake();
       }
-      if (result.inserted && !countsTimer) countsTimer = setTimeout(() => ((countsTimer = undefined), hub.send('counts')), COUNTS_EVENT_MS);
+      if (result.inserted && !countsTimer)
+        countsTimer = setTimeout(() => ((countsTimer = undefined), hub.send('counts')), COUNTS_EVENT_MS);
     },
     onReport: (report) => hub.send('report', { atMs: report.atMs }),
   });
@@ -68,7 +75,10 @@ export async function startDashboard(config: DashboardConfig, log: Log): Promise
   await ingest.start();
   poller.start();
   notifier?.start();
-  log.info(`dashboard ${config.instanceId} listening on ${url} (store ${config.dbPath}, group ${config.groupId})`);
+  log.info(`dashboard ${config.instanceId} listening on ${url} (store ${config.dbPath}, group ${config.groupId})`, {
+    url,
+    groupId: config.groupId,
+  });
 
   let stopping: Promise<void> | undefined;
   const stop = () =>

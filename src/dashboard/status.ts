@@ -5,7 +5,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Admin, Kafka } from 'kafkajs';
-import { errorMessage, type Log } from '../kafka/log';
+import { errorMessage, type Log } from '../shared/log';
 import { connectClient } from '../temporal/connection';
 import { status as statusQuery, type TrackingStatus } from '../workflows/definitions';
 import type { DashboardConfig } from './config';
@@ -30,7 +30,10 @@ export interface DashboardStatus {
   kafkaError?: string;
 }
 
-type PollerConfig = Pick<DashboardConfig, 'temporal' | 'workflowId' | 'temporalUiUrl' | 'statusPollMs' | 'bridgeGroupId' | 'productTopics'>;
+type PollerConfig = Pick<
+  DashboardConfig,
+  'temporal' | 'workflowId' | 'temporalUiUrl' | 'statusPollMs' | 'bridgeGroupId' | 'productTopics'
+>;
 
 export class StatusPoller {
   private client: Client | undefined;
@@ -74,7 +77,11 @@ export class StatusPoller {
   }
 
   private async poll(): Promise<void> {
-    const next: DashboardStatus = { polledAtMs: Date.now(), workflowId: this.config.workflowId, workflowUrl: this.workflowUrl() };
+    const next: DashboardStatus = {
+      polledAtMs: Date.now(),
+      workflowId: this.config.workflowId,
+      workflowUrl: this.workflowUrl(),
+    };
     await Promise.all([this.pollWorkflow(next), this.pollKafka(next)]);
     if (this.stopped) return;
     this.latest = next;
@@ -105,7 +112,10 @@ export class StatusPoller {
       ]);
       const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, Number(p.offset)]));
       // A partition with no commit (-1) has everything since the oldest retained record still to do.
-      into.bridgeLag = ends.reduce((sum, p) => sum + Number(p.high) - Math.max(done.get(p.partition) ?? -1, Number(p.low)), 0);
+      into.bridgeLag = ends.reduce(
+        (sum, p) => sum + Number(p.high) - Math.max(done.get(p.partition) ?? -1, Number(p.low)),
+        0,
+      );
       into.deadLetters = dlq.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
     } catch (error) {
       into.kafkaError = errorMessage(error);

@@ -68,7 +68,10 @@ export class DashboardStore {
     return this.serialised(async () => {
       await this.writer.run('BEGIN');
       try {
-        await this.writer.run('INSERT OR REPLACE INTO reports VALUES ($1, $2)', [BigInt(report.atMs), JSON.stringify(report.entries)]);
+        await this.writer.run('INSERT OR REPLACE INTO reports VALUES ($1, $2)', [
+          BigInt(report.atMs),
+          JSON.stringify(report.entries),
+        ]);
         for (const e of report.entries) await this.upsertInfo(e);
         await this.writer.run('COMMIT');
       } catch (error) {
@@ -83,7 +86,12 @@ export class DashboardStore {
     return this.serialised(async () => {
       await this.writer.run(
         'UPDATE alerts SET attempts = attempts + 1, delivered_at_ms = $1, last_error = $2 WHERE rule = $3 AND tweet_id = $4',
-        [outcome.deliveredAtMs === undefined ? null : BigInt(outcome.deliveredAtMs), outcome.error ?? null, rule, BigInt(tweetId)],
+        [
+          outcome.deliveredAtMs === undefined ? null : BigInt(outcome.deliveredAtMs),
+          outcome.error ?? null,
+          rule,
+          BigInt(tweetId),
+        ],
       );
     });
   }
@@ -147,7 +155,9 @@ export class DashboardStore {
       ANTI JOIN (SELECT tweet_id, minute_ms FROM counts WHERE minute_ms BETWEEN ${sqlInt(lo)} AND ${sqlInt(hi)}) AS c
         ON c.tweet_id = s.tweet_id AND c.minute_ms = s.minute_ms
       QUALIFY row_number() OVER (PARTITION BY s.tweet_id, s.minute_ms) = 1`);
-    const inserted = await this.writer.run('INSERT INTO counts SELECT tweet_id, minute_ms, count, delta FROM fresh ORDER BY minute_ms');
+    const inserted = await this.writer.run(
+      'INSERT INTO counts SELECT tweet_id, minute_ms, count, delta FROM fresh ORDER BY minute_ms',
+    );
     await this.writer.run(`
       INSERT INTO latest
       SELECT tweet_id, max(minute_ms), arg_max(count, minute_ms), max(author_id), min(minute_ms) FROM fresh GROUP BY tweet_id

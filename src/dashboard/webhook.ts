@@ -4,8 +4,8 @@
  * fires an alert again; the `Idempotency-Key` header lets a receiver drop the rare repeat of a delivery whose
  * acknowledgement was lost to a crash.
  */
-import type { Log } from '../kafka/log';
-import { errorMessage } from '../kafka/log';
+import type { Log } from '../shared/log';
+import { errorMessage } from '../shared/log';
 import type { AlertRule } from './alert-rules';
 import { describeRule } from './alert-rules';
 import { undeliveredAlerts, type AlertRow } from './queries';

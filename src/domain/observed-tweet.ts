@@ -31,7 +31,8 @@ function checkUsername(value: unknown, field: string): string | undefined {
 
 /** Checks an untrusted value (a Kafka record, a signal argument) and returns a clean copy or the reason it is bad. */
 export function validateObservedTweet(input: unknown): Validation<ObservedTweet> {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) return { ok: false, reason: 'not an object' };
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    return { ok: false, reason: 'not an object' };
   const raw = input as Record<string, unknown>;
   if (!isSnowflakeId(raw.id)) return { ok: false, reason: 'id must be a decimal tweet id string' };
   if (!isSnowflakeId(raw.authorId)) return { ok: false, reason: 'authorId must be a decimal user id string' };
@@ -45,9 +46,11 @@ export function validateObservedTweet(input: unknown): Validation<ObservedTweet>
   if (raw.createdAt !== undefined) tweet.createdAt = raw.createdAt;
   if (raw.retweetedOf !== undefined) {
     const original = raw.retweetedOf as Record<string, unknown> | null;
-    if (typeof original !== 'object' || original === null) return { ok: false, reason: 'retweetedOf must be an object' };
+    if (typeof original !== 'object' || original === null)
+      return { ok: false, reason: 'retweetedOf must be an object' };
     if (!isSnowflakeId(original.id)) return { ok: false, reason: 'retweetedOf.id must be a decimal tweet id string' };
-    if (!isSnowflakeId(original.authorId)) return { ok: false, reason: 'retweetedOf.authorId must be a decimal user id string' };
+    if (!isSnowflakeId(original.authorId))
+      return { ok: false, reason: 'retweetedOf.authorId must be a decimal user id string' };
     const originalUsernameProblem = checkUsername(original.authorUsername, 'retweetedOf.authorUsername');
     if (originalUsernameProblem) return { ok: false, reason: originalUsernameProblem };
     tweet.retweetedOf = { id: original.id, authorId: original.authorId };

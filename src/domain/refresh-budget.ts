@@ -71,13 +71,20 @@ function forecast(window: Window, nowMs: number, tickMs: number, ticksAhead: num
 
 /** X's window as of `nowMs`: past its reset, a fresh window of `limit` requests starts with our next request. */
 function xWindow(budget: XBudgetState, nowMs: number): Window {
-  if (nowMs >= budget.resetMs) return { left: budget.limit, endMs: nowMs + RATE_WINDOW_MS, full: budget.limit, lengthMs: RATE_WINDOW_MS };
+  if (nowMs >= budget.resetMs)
+    return { left: budget.limit, endMs: nowMs + RATE_WINDOW_MS, full: budget.limit, lengthMs: RATE_WINDOW_MS };
   return { left: budget.remaining, endMs: budget.resetMs, full: budget.limit, lengthMs: RATE_WINDOW_MS };
 }
 
 function userWindow(cap: number, usage: PlannerUsage, nowMs: number): Window {
-  if (nowMs >= usage.windowStartMs + RATE_WINDOW_MS) return { left: cap, endMs: nowMs + RATE_WINDOW_MS, full: cap, lengthMs: RATE_WINDOW_MS };
-  return { left: cap - usage.requestsThisWindow, endMs: usage.windowStartMs + RATE_WINDOW_MS, full: cap, lengthMs: RATE_WINDOW_MS };
+  if (nowMs >= usage.windowStartMs + RATE_WINDOW_MS)
+    return { left: cap, endMs: nowMs + RATE_WINDOW_MS, full: cap, lengthMs: RATE_WINDOW_MS };
+  return {
+    left: cap - usage.requestsThisWindow,
+    endMs: usage.windowStartMs + RATE_WINDOW_MS,
+    full: cap,
+    lengthMs: RATE_WINDOW_MS,
+  };
 }
 
 /** Billed reads allowed this tick: what is left of today's cap, spread over the rest of the UTC day. */
@@ -91,7 +98,12 @@ function readsThisTick(cap: number, usage: PlannerUsage, nowMs: number, tickMs: 
 }
 
 /** The budget of the tick at `nowMs`. */
-export function tickBudget(budget: XBudgetState | undefined, usage: PlannerUsage, nowMs: number, caps: BudgetCaps): TickBudget {
+export function tickBudget(
+  budget: XBudgetState | undefined,
+  usage: PlannerUsage,
+  nowMs: number,
+  caps: BudgetCaps,
+): TickBudget {
   const { tickMs } = caps;
   // A 429 without rate-limit headers leaves no limit to expect after its reset: as unknown as before any lookup.
   const known = budget && (nowMs < budget.resetMs || budget.limit > 0) ? budget : undefined;
@@ -99,11 +111,18 @@ export function tickBudget(budget: XBudgetState | undefined, usage: PlannerUsage
   if (known) windows.push(xWindow(known, nowMs));
   // X's limit unknown (no lookup answered yet): Basic's window, the smallest plan's, for this tick only. The
   // first answer brings the real headers, so the forecast assumes nothing and reports nothing overdue for it.
-  const firstTick = known ? [] : [{ left: UNKNOWN_LIMIT, endMs: nowMs + RATE_WINDOW_MS, full: UNKNOWN_LIMIT, lengthMs: RATE_WINDOW_MS }];
+  const firstTick = known
+    ? []
+    : [{ left: UNKNOWN_LIMIT, endMs: nowMs + RATE_WINDOW_MS, full: UNKNOWN_LIMIT, lengthMs: RATE_WINDOW_MS }];
   if (caps.maxRequestsPer15Min !== undefined) windows.push(userWindow(caps.maxRequestsPer15Min, usage, nowMs));
   // At least one request while the limit is unknown, whatever the tick length: only an answer can make it known.
-  const requests = Math.min(Infinity, ...windows.map((w) => spread(w, nowMs, tickMs)), ...firstTick.map((w) => Math.max(1, spread(w, nowMs, tickMs))));
-  const reads = caps.maxPostReadsPerDay === undefined ? Infinity : readsThisTick(caps.maxPostReadsPerDay, usage, nowMs, tickMs);
+  const requests = Math.min(
+    Infinity,
+    ...windows.map((w) => spread(w, nowMs, tickMs)),
+    ...firstTick.map((w) => Math.max(1, spread(w, nowMs, tickMs))),
+  );
+  const reads =
+    caps.maxPostReadsPerDay === undefined ? Infinity : readsThisTick(caps.maxPostReadsPerDay, usage, nowMs, tickMs);
   return {
     requests,
     reads,

@@ -106,7 +106,9 @@ interface Candidate {
 }
 
 function byDeadline(a: Candidate, b: Candidate): number {
-  return a.slot - b.slot || Number(b.neverLooked) - Number(a.neverLooked) || b.score - a.score || compareIds(a.id, b.id);
+  return (
+    a.slot - b.slot || Number(b.neverLooked) - Number(a.neverLooked) || b.score - a.score || compareIds(a.id, b.id)
+  );
 }
 
 function byScore(a: Candidate, b: Candidate): number {
@@ -152,8 +154,16 @@ export function planRefresh(
     }
     const neverLooked = t.lastLookupMs === undefined;
     // Clamped: a lookup time ahead of `nowMs` (a clock step back) must not stretch the deadline scan.
-    const slot = neverLooked ? 0 : Math.min(maxSlot, Math.max(0, Math.round(((t.lastLookupMs as number) + stalenessBoundMs - nowMs) / tickMs)));
-    candidates.push({ id: t.id, slot, neverLooked, score: refreshValue(t, nowMs, tickMs), billed: isBilledRead(t.lastLookupMs, nowMs) });
+    const slot = neverLooked
+      ? 0
+      : Math.min(maxSlot, Math.max(0, Math.round(((t.lastLookupMs as number) + stalenessBoundMs - nowMs) / tickMs)));
+    candidates.push({
+      id: t.id,
+      slot,
+      neverLooked,
+      score: refreshValue(t, nowMs, tickMs),
+      billed: isBilledRead(t.lastLookupMs, nowMs),
+    });
   }
   retire.sort(compareIds);
 

@@ -24,3 +24,8 @@ export function snowflakeTimeMs(id: string): number | undefined {
   if (!isSnowflakeId(id) || id.length < 16) return undefined;
   return Number(BigInt(id) >> 22n) + SNOWFLAKE_EPOCH_MS;
 }
+
+/** The smallest id X mints at `epochMs`: `since_id` of it selects the posts made from then on. */
+export function snowflakeIdAt(epochMs: number): string {
+  return String(BigInt(Math.max(0, Math.floor(epochMs) - SNOWFLAKE_EPOCH_MS)) << 22n);
+}

@@ -82,12 +82,18 @@ interface FaultsBody {
 function applyFaults(admin: EmulatorAdmin, body: FaultsBody): number {
   if (body.failNext) {
     const f = body.failNext;
-    admin.failNext(optionalNumber(f.count, 'count') ?? 1, optionalNumber(f.status, 'status') ?? 503, optionalNumber(f.resetSeconds, 'resetSeconds'), optionalEndpoint(f.endpoint));
+    admin.failNext(
+      optionalNumber(f.count, 'count') ?? 1,
+      optionalNumber(f.status, 'status') ?? 503,
+      optionalNumber(f.resetSeconds, 'resetSeconds'),
+      optionalEndpoint(f.endpoint),
+    );
   }
   if (body.delay) admin.delayNext(optionalNumber(body.delay.ms, 'ms') ?? 0, optionalNumber(body.delay.count, 'count'));
   if (body.hang) admin.hangNext(optionalNumber(body.hang.count, 'count') ?? 1, optionalEndpoint(body.hang.endpoint));
   if (body.rejectIds !== undefined) {
-    if (!Array.isArray(body.rejectIds) || !body.rejectIds.every((id) => typeof id === 'string')) throw new Error('rejectIds must be an array of strings');
+    if (!Array.isArray(body.rejectIds) || !body.rejectIds.every((id) => typeof id === 'string'))
+      throw new Error('rejectIds must be an array of strings');
     admin.rejectIds(body.rejectIds);
   }
   const linger = optionalNumber(body.streamLingerSeconds, 'streamLingerSeconds');
@@ -96,13 +102,22 @@ function applyFaults(admin: EmulatorAdmin, body: FaultsBody): number {
 }
 
 /** Serves the admin API over HTTP; no bearer token, as it is a local test hook on the loopback address. */
-export async function handleAdmin(admin: EmulatorAdmin, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+export async function handleAdmin(
+  admin: EmulatorAdmin,
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: URL,
+): Promise<void> {
   const route = `${req.method} ${url.pathname.slice(ADMIN_PREFIX.length)}`;
   const query = url.searchParams;
   try {
     switch (route) {
       case 'GET state':
-        return sendJson(res, 200, { elapsedMinutes: admin.elapsedMinutes(), streamConnections: admin.streamConnections(), plan: admin.plan().plan });
+        return sendJson(res, 200, {
+          elapsedMinutes: admin.elapsedMinutes(),
+          streamConnections: admin.streamConnections(),
+          plan: admin.plan().plan,
+        });
       case 'GET ground-truth': {
         const ids = query.get('ids')?.split(',').filter(Boolean);
         return sendJson(res, 200, admin.groundTruth(optionalNumber(query.get('minute'), 'minute'), ids));
@@ -120,13 +135,16 @@ export async function handleAdmin(admin: EmulatorAdmin, req: IncomingMessage, re
         return sendJson(res, 200, admin.plan());
       case 'POST plan': {
         const body = ((await readJsonBody(req)) ?? {}) as { plan?: unknown; monthlyPostCap?: unknown };
-        if (body.plan !== undefined) admin.setPlan(parsePlan(typeof body.plan === 'string' ? body.plan : JSON.stringify(body.plan), 'plan'));
+        if (body.plan !== undefined)
+          admin.setPlan(parsePlan(typeof body.plan === 'string' ? body.plan : JSON.stringify(body.plan), 'plan'));
         const cap = optionalNumber(body.monthlyPostCap, 'monthlyPostCap');
         if (cap !== undefined) admin.setMonthlyPostCap(cap);
         return sendJson(res, 200, admin.plan());
       }
       case 'GET usage':
-        return query.get('all') === 'true' ? sendJson(res, 200, { days: admin.usageDays() }) : sendJson(res, 200, admin.usage(query.get('day') ?? undefined));
+        return query.get('all') === 'true'
+          ? sendJson(res, 200, { days: admin.usageDays() })
+          : sendJson(res, 200, admin.usage(query.get('day') ?? undefined));
       case 'POST advance': {
         const body = ((await readJsonBody(req)) ?? {}) as { minutes?: unknown };
         return sendJson(res, 200, { elapsedMinutes: admin.advance(optionalNumber(body.minutes, 'minutes') ?? 1) });

@@ -34,9 +34,23 @@ export async function createCertificate(caFile: string = defaultCaFile()): Promi
     const keyFile = join(work, 'key.pem');
     const certFile = join(work, 'cert.pem');
     await run('openssl', [
-      'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
-      '-keyout', keyFile, '-out', certFile, '-days', '7', '-subj', '/CN=X API emulator',
-      '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-keyout',
+      keyFile,
+      '-out',
+      certFile,
+      '-days',
+      '7',
+      '-subj',
+      '/CN=X API emulator',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
     ]);
     const key = readFileSync(keyFile, 'utf8');
     const cert = readFileSync(certFile, 'utf8');
@@ -44,7 +58,10 @@ export async function createCertificate(caFile: string = defaultCaFile()): Promi
     writeFileSync(caFile, cert);
     return { key, cert, caFile };
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the openssl command is not installed' : (error as Error).message;
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'the openssl command is not installed'
+        : (error as Error).message;
     throw new Error(`Cannot create the emulator's TLS certificate: ${reason}`);
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -1,50 +1,33 @@
 /** `npm run emulator`: runs the X API v2 emulator until interrupted and prints the variables that point at it. */
-import { ConfigError, type Env, processEnv, readInteger, readOptionalString, readPositiveNumber } from '../config/env';
-import { defaultCaFile } from './certificates';
-import type { DecayModel } from './decay';
-import { DEFAULT_PLAN, parsePlan } from './plans';
+import { processEnv } from '../config/env';
+import { readLogLevel } from '../config/logging';
+import { createLog, errorMessage } from '../shared/log';
+import { readEmulatorSettings } from './config';
 import { DEFAULT_EMULATOR_TOKEN, startEmulator } from './server';
+
+const log = createLog('emulator');
 
 async function main(): Promise<void> {
   const env = processEnv();
-  const tokenFromEnv = readOptionalString(env, 'X_BEARER_TOKEN');
-  const plan = parsePlanVariable(env);
-  // Kept for benchmarks that measure our code rather than X's window: it overrides the plan's lookup limit.
-  const lookupLimit = readOptionalString(env, 'X_EMULATOR_LOOKUP_LIMIT') ? readInteger(env, 'X_EMULATOR_LOOKUP_LIMIT', 1, 1) : undefined;
-  const manualClock = readChoice(env, 'X_EMULATOR_CLOCK', ['real', 'manual'], 'real') === 'manual';
-  const minuteSeconds = manualClock ? 0 : readPositiveNumber(env, 'X_EMULATOR_MINUTE_SECONDS', 60);
-  const seed = readInteger(env, 'X_EMULATOR_SEED', 1, 0, 2 ** 32 - 1);
-  const initialTweets = readOptionalString(env, 'X_EMULATOR_INITIAL_TWEETS') ? readInteger(env, 'X_EMULATOR_INITIAL_TWEETS', 0, 0, 1_000_000) : undefined;
-  const monthlyCap = readOptionalString(env, 'X_EMULATOR_MONTHLY_POST_CAP') ? readInteger(env, 'X_EMULATOR_MONTHLY_POST_CAP', 1, 1) : undefined;
-  const emulator = await startEmulator({
-    port: readInteger(env, 'X_EMULATOR_PORT', 8443, 0, 65535),
-    seed,
-    minuteSeconds,
-    heartbeatSeconds: readPositiveNumber(env, 'X_EMULATOR_HEARTBEAT_SECONDS', 20),
-    tweetsPerUserPerMinute: readPositiveNumber(env, 'X_EMULATOR_TWEETS_PER_MINUTE', 0.08),
-    ...(initialTweets !== undefined ? { initialTweets } : {}),
-    initialMaxAgeMinutes: readInteger(env, 'X_EMULATOR_INITIAL_MAX_AGE_MINUTES', 180, 1),
-    retweetDecay: readChoice(env, 'X_EMULATOR_DECAY', ['exponential', 'power-law'], 'exponential') as DecayModel,
-    retweetDecayMinutes: readPositiveNumber(env, 'X_EMULATOR_DECAY_MINUTES', 60),
-    retweetDecayExponent: readPositiveNumber(env, 'X_EMULATOR_DECAY_EXPONENT', 1.5),
-    scenarioFile: readOptionalString(env, 'X_EMULATOR_SCENARIO'),
-    bearerToken: tokenFromEnv ?? DEFAULT_EMULATOR_TOKEN,
-    caFile: readOptionalString(env, 'X_API_CA_FILE') ?? defaultCaFile(),
-    plan,
-    ...(lookupLimit !== undefined ? { rateLimits: { tweets: { limit: lookupLimit, windowSeconds: 900 } } } : {}),
-    ...(monthlyCap !== undefined ? { monthlyPostCap: monthlyCap } : {}),
-    streamLingerSeconds: readInteger(env, 'X_EMULATOR_STREAM_LINGER_SECONDS', 20, 0, 3600),
-  });
-  const clock = manualClock ? 'manual clock: POST /__admin/advance moves it' : `one simulated minute = ${minuteSeconds} s`;
+  readLogLevel(env); // an invalid LOG_LEVEL stops the emulator here, naming it
+  const { options, tokenFromEnv, manualClock } = readEmulatorSettings(env);
+  const { plan, seed, minuteSeconds } = options;
+  const emulator = await startEmulator(options);
+  const clock = manualClock
+    ? 'manual clock: POST /__admin/advance moves it'
+    : `one simulated minute = ${minuteSeconds} s`;
   const lines = [
     `X API v2 emulator on ${emulator.url} (plan ${plan}, seed ${seed}, ${clock})`,
     'Point the project at it with:',
     `  export X_API_BASE_URL=${emulator.url}`,
     `  export X_API_CA_FILE=${emulator.caFile}`,
     // A token taken from the environment may be real: never echo it.
-    tokenFromEnv ? '  (X_BEARER_TOKEN is already set; the emulator accepts that value)' : `  export X_BEARER_TOKEN=${DEFAULT_EMULATOR_TOKEN}`,
+    tokenFromEnv
+      ? '  (X_BEARER_TOKEN is already set; the emulator accepts that value)'
+      : `  export X_BEARER_TOKEN=${DEFAULT_EMULATOR_TOKEN}`,
     `Ground truth and fault injection: ${emulator.url}/__admin/state (see docs/x-emulator.md)`,
   ];
+  // What to do with it, for the user to read and copy: stdout, plain text.
   console.log(lines.join('\n'));
 
   let stopping = false;
@@ -54,7 +37,7 @@ async function main(): Promise<void> {
     emulator.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        console.error(`x-emulator: shutdown failed: ${(error as Error).message}`);
+        log.error(`shutdown failed: ${errorMessage(error)}`);
         process.exit(1);
       },
     );
@@ -63,22 +46,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', stop);
 }
 
-function parsePlanVariable(env: Env): ReturnType<typeof parsePlan> {
-  const raw = readOptionalString(env, 'X_EMULATOR_PLAN') ?? DEFAULT_PLAN;
-  try {
-    return parsePlan(raw, 'X_EMULATOR_PLAN');
-  } catch {
-    throw new ConfigError('X_EMULATOR_PLAN', `must be one of pay-per-use, pro, basic, got "${raw}"`);
-  }
-}
-
-function readChoice(env: Env, name: string, choices: readonly string[], fallback: string): string {
-  const raw = readOptionalString(env, name) ?? fallback;
-  if (!choices.includes(raw)) throw new ConfigError(name, `must be one of ${choices.join(', ')}, got "${raw}"`);
-  return raw;
-}
-
 main().catch((error: unknown) => {
-  console.error(`x-emulator: ${(error as Error).message}`);
+  log.error(errorMessage(error));
   process.exit(1);
 });

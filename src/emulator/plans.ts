@@ -9,7 +9,14 @@ export const X_PLANS: readonly XPlan[] = ['pay-per-use', 'pro', 'basic'];
 export const DEFAULT_PLAN: XPlan = 'pay-per-use';
 
 const WINDOW = 900;
-const limits = (tweets: number, timeline: number, users: number, rulesGet: number, rulesPost: number, stream: number): Record<EndpointKey, RateLimit> => ({
+const limits = (
+  tweets: number,
+  timeline: number,
+  users: number,
+  rulesGet: number,
+  rulesPost: number,
+  stream: number,
+): Record<EndpointKey, RateLimit> => ({
   tweets: { limit: tweets, windowSeconds: WINDOW },
   timeline: { limit: timeline, windowSeconds: WINDOW },
   users: { limit: users, windowSeconds: WINDOW },

@@ -1,3 +1,4 @@
+import type { Simulation } from './simulation';
 import type { EmTweet, EmUser } from './model';
 
 /** The `tweet.fields`, `user.fields` and `expansions` a request asked for. */
@@ -8,7 +9,12 @@ export interface FieldSelection {
 }
 
 function list(value: string | null): Set<string> {
-  return new Set((value ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  return new Set(
+    (value ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 }
 
 /** Reads the field parameters of a v2 request. */
@@ -35,7 +41,8 @@ export function renderTweet(tweet: EmTweet, fields: Set<string>): Record<string,
       impression_count: 0,
     };
   }
-  if (fields.has('referenced_tweets') && tweet.retweetedId) out.referenced_tweets = [{ type: 'retweeted', id: tweet.retweetedId }];
+  if (fields.has('referenced_tweets') && tweet.retweetedId)
+    out.referenced_tweets = [{ type: 'retweeted', id: tweet.retweetedId }];
   return out;
 }
 
@@ -54,6 +61,21 @@ export function renderUser(user: EmUser, fields: Set<string>): Record<string, un
  * implies the referenced tweets themselves, as expansion paths do on X. `isLive` leaves out originals X would
  * not show (deleted, protected, suspended author).
  */
+/** `includes` for posts X serves now: what they reference, with only live referenced posts. */
+export function liveIncludes(
+  primary: EmTweet[],
+  selection: FieldSelection,
+  simulation: Simulation,
+): Record<string, unknown> | undefined {
+  return renderIncludes(
+    primary,
+    selection,
+    simulation.tweets,
+    simulation.users,
+    (t) => simulation.statusAt(t) === 'live',
+  );
+}
+
 export function renderIncludes(
   primary: EmTweet[],
   selection: FieldSelection,
@@ -63,7 +85,8 @@ export function renderIncludes(
 ): Record<string, unknown> | undefined {
   const userIds = new Set<string>();
   const included = new Map<string, EmTweet>();
-  const expandReferenced = selection.expansions.has('referenced_tweets.id') || selection.expansions.has('referenced_tweets.id.author_id');
+  const expandReferenced =
+    selection.expansions.has('referenced_tweets.id') || selection.expansions.has('referenced_tweets.id.author_id');
   for (const tweet of primary) {
     if (selection.expansions.has('author_id')) userIds.add(tweet.authorId);
     const referenced = tweet.retweetedId ? tweets.get(tweet.retweetedId) : undefined;
@@ -73,7 +96,9 @@ export function renderIncludes(
     }
   }
   const includes: Record<string, unknown> = {};
-  const userObjects = [...userIds].flatMap((id) => (users.has(id) ? [renderUser(users.get(id) as EmUser, selection.userFields)] : []));
+  const userObjects = [...userIds].flatMap((id) =>
+    users.has(id) ? [renderUser(users.get(id) as EmUser, selection.userFields)] : [],
+  );
   if (userObjects.length) includes.users = userObjects;
   if (included.size) includes.tweets = [...included.values()].map((t) => renderTweet(t, selection.tweetFields));
   return Object.keys(includes).length ? includes : undefined;
@@ -98,7 +123,10 @@ export function invalidRequest(parameter: string, value: string, message: string
 }
 
 /** X's 400 body naming every bad value of one parameter, one entry each. */
-export function invalidRequests(parameter: string, problems: [value: string, message: string][]): Record<string, unknown> {
+export function invalidRequests(
+  parameter: string,
+  problems: [value: string, message: string][],
+): Record<string, unknown> {
   return {
     errors: problems.map(([value, message]) => ({ parameters: { [parameter]: [value] }, message })),
     title: 'Invalid Request',

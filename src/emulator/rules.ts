@@ -18,7 +18,8 @@ export function parseRule(value: string): Term[] | string {
   const terms: Term[] = [];
   for (const part of body.split(/\s+OR\s+/)) {
     const match = /^\(?(from|retweets_of):([A-Za-z0-9_]{1,20})\)?$/.exec(part.trim());
-    if (!match) return `Unsupported clause "${part.trim()}": the emulator understands from:<user> and retweets_of:<user> joined by OR`;
+    if (!match)
+      return `Unsupported clause "${part.trim()}": the emulator understands from:<user> and retweets_of:<user> joined by OR`;
     terms.push({ operator: match[1] as Term['operator'], user: match[2].toLowerCase() });
   }
   return terms;
@@ -63,7 +64,9 @@ export class RuleStore {
     const originalAuthor = originalAuthorId ? users.get(originalAuthorId) : undefined;
     return [...this.rules.values()]
       .filter(({ terms }) =>
-        terms.some((term) => (term.operator === 'from' ? isUser(author, term.user) : isUser(originalAuthor, term.user))),
+        terms.some((term) =>
+          term.operator === 'from' ? isUser(author, term.user) : isUser(originalAuthor, term.user),
+        ),
       )
       .map(({ rule }) => rule);
   }

@@ -51,18 +51,22 @@ export function validateScenario(input: unknown): Scenario {
   if (typeof input !== 'object' || input === null) fail('not a JSON object');
   const scenario = input as Scenario;
   if (!Array.isArray(scenario.minutes)) fail('"minutes" must be an array');
-  if (scenario.startTime !== undefined && Number.isNaN(Date.parse(scenario.startTime))) fail('"startTime" must be ISO-8601');
+  if (scenario.startTime !== undefined && Number.isNaN(Date.parse(scenario.startTime)))
+    fail('"startTime" must be ISO-8601');
   for (const user of scenario.users ?? []) {
-    if (!isSnowflakeId(user.id) || !/^[A-Za-z0-9_]{1,15}$/.test(user.username)) fail(`bad user ${JSON.stringify(user)}`);
+    if (!isSnowflakeId(user.id) || !/^[A-Za-z0-9_]{1,15}$/.test(user.username))
+      fail(`bad user ${JSON.stringify(user)}`);
   }
   scenario.minutes.forEach((entry, index) => {
     const where = `minutes[${index}]`;
     if (!Number.isInteger(entry.minute) || entry.minute < 0) fail(`${where}.minute must be a whole number >= 0`);
     for (const tweet of entry.tweets ?? []) {
-      if (tweet.id !== undefined && !isSnowflakeId(tweet.id)) fail(`${where}: tweet id ${JSON.stringify(tweet.id)} is not a snowflake`);
+      if (tweet.id !== undefined && !isSnowflakeId(tweet.id))
+        fail(`${where}: tweet id ${JSON.stringify(tweet.id)} is not a snowflake`);
       if (!isSnowflakeId(tweet.authorId)) fail(`${where}: authorId ${JSON.stringify(tweet.authorId)} is not a user id`);
       if (typeof tweet.text !== 'string') fail(`${where}: tweet text must be a string`);
-      if (tweet.retweetOf !== undefined && !isSnowflakeId(tweet.retweetOf)) fail(`${where}: retweetOf ${JSON.stringify(tweet.retweetOf)} is not a tweet id`);
+      if (tweet.retweetOf !== undefined && !isSnowflakeId(tweet.retweetOf))
+        fail(`${where}: retweetOf ${JSON.stringify(tweet.retweetOf)} is not a tweet id`);
     }
     for (const field of ['retweets', 'unretweets'] as const) {
       for (const [id, count] of Object.entries(entry[field] ?? {})) {
@@ -71,7 +75,8 @@ export function validateScenario(input: unknown): Scenario {
     }
     for (const field of ['deletes', 'protect', 'suspend'] as const) {
       const ids = entry[field];
-      if (ids !== undefined && (!Array.isArray(ids) || !ids.every((id) => isSnowflakeId(id)))) fail(`${where}.${field} must be an array of ids`);
+      if (ids !== undefined && (!Array.isArray(ids) || !ids.every((id) => isSnowflakeId(id))))
+        fail(`${where}.${field} must be an array of ids`);
     }
   });
   return scenario;

@@ -15,6 +15,7 @@ import { Simulation, type SimulationOptions } from './simulation';
 import { StreamHub } from './stream-hub';
 import { UsageLedger } from './usage';
 import { endpointKey, handleX, type XContext } from './x-routes';
+import { componentLog, errorMessage } from '../shared/log';
 
 /** Everything configurable about an emulator; all optional. */
 export interface EmulatorOptions extends SimulationOptions {
@@ -73,10 +74,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const simulation = new Simulation({ ...options, scenario });
   const rules = new RuleStore();
   const usage = new UsageLedger(() => simulation.nowMs(), options.monthlyPostCap ?? Number.POSITIVE_INFINITY);
-  const hub = new StreamHub(simulation, rules, (options.heartbeatSeconds ?? 20) * 1000, usage, (options.streamLingerSeconds ?? 0) * 1000);
+  const hub = new StreamHub(
+    simulation,
+    rules,
+    (options.heartbeatSeconds ?? 20) * 1000,
+    usage,
+    (options.streamLingerSeconds ?? 0) * 1000,
+  );
   let plan: XPlan = options.plan ?? DEFAULT_PLAN;
   const limitsOf = (p: XPlan): Record<EndpointKey, RateLimit> => ({ ...PLAN_RATE_LIMITS[p], ...options.rateLimits });
-  const limiter = new RateLimiter(limitsOf(plan), options.simulatedRateLimitClock ? () => simulation.nowMs() : Date.now);
+  const limiter = new RateLimiter(
+    limitsOf(plan),
+    options.simulatedRateLimitClock ? () => simulation.nowMs() : Date.now,
+  );
   const faults = new Faults();
   const bearerToken = options.bearerToken ?? DEFAULT_EMULATOR_TOKEN;
   const expectedAuth = Buffer.from(`Bearer ${bearerToken}`);
@@ -103,7 +113,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     requests: () => log.map((entry) => ({ ...entry, query: { ...entry.query } })),
     clearRequests: () => void log.splice(0),
     failNext: (count, status, resetSeconds, endpoint) =>
-      faults.failNext({ count, status, ...(resetSeconds !== undefined ? { resetSeconds } : {}), ...(endpoint ? { endpoint } : {}) }),
+      faults.failNext({
+        count,
+        status,
+        ...(resetSeconds !== undefined ? { resetSeconds } : {}),
+        ...(endpoint ? { endpoint } : {}),
+      }),
     delayNext: (ms, count) => faults.delayNext(ms, count),
     hangNext: (count, endpoint = 'tweets') => faults.hangNext({ count, endpoint }),
     rejectIds: (ids) => faults.rejectIds(ids),
@@ -133,7 +148,12 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const handleRequest = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'https://emulator.invalid');
     if (url.pathname.startsWith(ADMIN_PREFIX)) return handleAdmin(admin, req, res, url);
-    const entry: RequestLogEntry = { method: req.method ?? 'GET', path: url.pathname, query: Object.fromEntries(url.searchParams), atMs: Date.now() };
+    const entry: RequestLogEntry = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      atMs: Date.now(),
+    };
     log.push(entry);
     if (log.length > logSize) log.shift();
     try {
@@ -152,9 +172,23 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
     const fault = faults.takeFailure(key);
     if (fault) {
       const headers: Record<string, string> =
-        fault.status === 429 ? { 'x-rate-limit-limit': '0', 'x-rate-limit-remaining': '0', 'x-rate-limit-reset': String(Math.ceil(Date.now() / 1000) + (fault.resetSeconds ?? 1)) } : {};
+        fault.status === 429
+          ? {
+              'x-rate-limit-limit': '0',
+              'x-rate-limit-remaining': '0',
+              'x-rate-limit-reset': String(Math.ceil(Date.now() / 1000) + (fault.resetSeconds ?? 1)),
+            }
+          : {};
       if (fault.status === 429) usage.countRefused();
-      return sendJson(res, fault.status, problem(fault.status, fault.status === 429 ? 'Too Many Requests' : fault.status === 503 ? 'Service Unavailable' : 'Error'), headers);
+      return sendJson(
+        res,
+        fault.status,
+        problem(
+          fault.status,
+          fault.status === 429 ? 'Too Many Requests' : fault.status === 503 ? 'Service Unavailable' : 'Error',
+        ),
+        headers,
+      );
     }
     if (!key) return sendJson(res, 404, { errors: [{ message: 'Sorry, that page does not exist', code: 34 }] });
     if (!isAuthorized(req)) return sendJson(res, 401, problem(401, 'Unauthorized'));
@@ -174,7 +208,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   const certificate = await createCertificate(options.caFile ?? uniqueCaFile());
   const server = createServer({ key: certificate.key, cert: certificate.cert }, (req, res) => {
     handleRequest(req, res).catch((error: unknown) => {
-      console.error(`x-emulator: ${req.method} ${req.url?.split('?')[0]} failed: ${(error as Error).message}`);
+      const path = req.url?.split('?')[0];
+      componentLog('x-emulator').error(`${req.method} ${path} failed: ${errorMessage(error)}`, {
+        method: req.method,
+        path,
+      });
       if (!res.headersSent) sendJson(res, 500, problem(500, 'Internal Server Error'));
       else res.destroy();
     });
@@ -203,9 +241,16 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Runn
   };
 }
 
-/** Moves simulated time with real time (`minuteSeconds` per minute) plus any minutes advanced by hand. */
+/**
+ * Moves simulated time with real time (`minuteSeconds` per minute) plus any minutes advanced by hand. When X's clock
+ * runs at real speed (its minute as long as a real one), minute m ends when X's clock passes its end: the two agree.
+ * A start time still to come (a demo that lets its processes start first) holds minute 0 until then; one long past
+ * (a scenario of 2024) is not replayed minute by minute: the clock starts now.
+ */
 function startClock(simulation: Simulation, minuteSeconds: number): { advance(minutes: number): number; stop(): void } {
-  const startedAt = Date.now();
+  const realSpeed =
+    simulation.minuteMs === minuteSeconds * 1000 && Date.now() - simulation.startTimeMs < simulation.minuteMs;
+  const startedAt = realSpeed ? simulation.startTimeMs : Date.now();
   let manual = 0;
   let timer: NodeJS.Timeout | undefined;
   const minuteMs = minuteSeconds * 1000;
@@ -216,7 +261,11 @@ function startClock(simulation: Simulation, minuteSeconds: number): { advance(mi
     const next = startedAt + (Math.floor((Date.now() - startedAt) / minuteMs) + 1) * minuteMs;
     timer = setTimeout(tick, Math.max(1, next - Date.now()));
   };
-  if (minuteMs > 0) timer = setTimeout(tick, minuteMs);
+  if (minuteMs > 0)
+    timer = setTimeout(
+      tick,
+      Math.max(1, startedAt + (Math.floor((Date.now() - startedAt) / minuteMs) + 1) * minuteMs - Date.now()),
+    );
   return {
     advance: (minutes) => {
       manual += Math.max(0, Math.floor(minutes));

@@ -10,6 +10,11 @@ export interface SimulationOptions {
   seed?: number;
   /** ISO time of minute 0. */
   startTime?: string;
+  /**
+   * How long a simulated minute is on X's clock (created_at, ids, "now"), default 60,000 ms. A fast demo sets its
+   * real minute length here, so X's timestamps and the tracker's ticks share one time axis (event time).
+   */
+  minuteMs?: number;
   followedUserIds?: readonly string[];
   /** Mean new posts per followed user per simulated minute (news accounts: a few an hour). */
   tweetsPerUserPerMinute?: number;
@@ -57,7 +62,18 @@ interface Candidate {
   initialRetweets?: number;
 }
 
-type Knobs = Required<Omit<SimulationOptions, 'scenario' | 'startTime' | 'followedUserIds' | 'retweetDecay' | 'retweetDecayMinutes' | 'retweetDecayExponent'>>;
+type Knobs = Required<
+  Omit<
+    SimulationOptions,
+    | 'scenario'
+    | 'startTime'
+    | 'minuteMs'
+    | 'followedUserIds'
+    | 'retweetDecay'
+    | 'retweetDecayMinutes'
+    | 'retweetDecayExponent'
+  >
+>;
 
 /** A deterministic world of users and posts that advances one simulated minute at a time. */
 export class Simulation {
@@ -68,6 +84,8 @@ export class Simulation {
   /** Tweets that already existed at minute 0, oldest first. */
   readonly seeded: EmTweet[] = [];
   readonly startTimeMs: number;
+  /** A simulated minute on X's clock, ms. */
+  readonly minuteMs: number;
   readonly followedUserIds: readonly string[];
   readonly decay: RetweetDecay;
   private elapsed = 0;
@@ -105,15 +123,23 @@ export class Simulation {
       unretweetShare: options.unretweetShare ?? 0.03,
       followedRetweetShare: options.followedRetweetShare ?? 0.1,
       // By default the random world starts with the last 3 hours of posts, so retweets flow from the first minute.
-      initialTweets: options.initialTweets ?? (simulate ? Math.round(tweetsPerUserPerMinute * this.followedUserIds.length * initialMaxAgeMinutes) : 0),
+      initialTweets:
+        options.initialTweets ??
+        (simulate ? Math.round(tweetsPerUserPerMinute * this.followedUserIds.length * initialMaxAgeMinutes) : 0),
       initialMaxAgeMinutes,
       simulate,
     };
-    this.decay = { model: options.retweetDecay ?? 'exponential', minutes: options.retweetDecayMinutes ?? 60, exponent: options.retweetDecayExponent ?? 1.5 };
+    this.decay = {
+      model: options.retweetDecay ?? 'exponential',
+      minutes: options.retweetDecayMinutes ?? 60,
+      exponent: options.retweetDecayExponent ?? 1.5,
+    };
     this.random = new Random(this.options.seed);
     this.startTimeMs = Date.parse(options.startTime ?? scenario?.startTime ?? DEFAULT_START);
+    this.minuteMs = options.minuteMs ?? MINUTE_MS;
     this.createUsers(scenario);
-    for (const entry of scenario?.minutes ?? []) this.script.set(entry.minute, [...(this.script.get(entry.minute) ?? []), entry]);
+    for (const entry of scenario?.minutes ?? [])
+      this.script.set(entry.minute, [...(this.script.get(entry.minute) ?? []), entry]);
     this.checkScriptReferences();
     this.seed(this.options.initialTweets);
   }
@@ -125,7 +151,7 @@ export class Simulation {
 
   /** Simulated wall-clock time now. */
   nowMs(): number {
-    return this.startTimeMs + this.elapsed * MINUTE_MS;
+    return this.startTimeMs + this.elapsed * this.minuteMs;
   }
 
   /** Calls `listener` for each post as it is released. */
@@ -182,7 +208,8 @@ export class Simulation {
     const retweetCount =
       minute >= this.elapsed - 1
         ? tweet.retweetCount
-        : tweet.initialRetweets + (this.countEvents.get(tweet.id) ?? []).reduce((sum, [m, delta]) => (m <= minute ? sum + delta : sum), 0);
+        : tweet.initialRetweets +
+          (this.countEvents.get(tweet.id) ?? []).reduce((sum, [m, delta]) => (m <= minute ? sum + delta : sum), 0);
     const status = this.statusAt(tweet, minute);
     return {
       id: tweet.id,
@@ -200,7 +227,12 @@ export class Simulation {
   private createUsers(scenario: Scenario | undefined): void {
     const created = new Date(this.startTimeMs - 365 * 24 * 3600_000).toISOString();
     for (const user of scenario?.users ?? []) {
-      this.users.set(user.id, { id: user.id, username: user.username, name: user.name ?? user.username, createdAt: created });
+      this.users.set(user.id, {
+        id: user.id,
+        username: user.username,
+        name: user.name ?? user.username,
+        createdAt: created,
+      });
     }
     this.followedUserIds.forEach((id, index) => {
       const known = DEFAULT_ACCOUNT_NAMES[id] ?? { username: `followed_${index + 1}`, name: `Followed ${index + 1}` };
@@ -215,7 +247,12 @@ export class Simulation {
     for (const entry of scenario?.minutes ?? []) {
       for (const tweet of entry.tweets ?? []) {
         if (!this.users.has(tweet.authorId)) {
-          this.users.set(tweet.authorId, { id: tweet.authorId, username: `user_${tweet.authorId}`.slice(0, 15), name: tweet.authorId, createdAt: created });
+          this.users.set(tweet.authorId, {
+            id: tweet.authorId,
+            username: `user_${tweet.authorId}`.slice(0, 15),
+            name: tweet.authorId,
+            createdAt: created,
+          });
         }
       }
     }
@@ -223,7 +260,8 @@ export class Simulation {
 
   private checkScriptReferences(): void {
     const definedAt = new Map<string, number>();
-    for (const entry of this.script.values()) for (const e of entry) for (const t of e.tweets ?? []) if (t.id) definedAt.set(t.id, e.minute);
+    for (const entry of this.script.values())
+      for (const e of entry) for (const t of e.tweets ?? []) if (t.id) definedAt.set(t.id, e.minute);
     for (const entries of this.script.values()) {
       for (const entry of entries) {
         const referenced = [
@@ -236,11 +274,14 @@ export class Simulation {
         for (const id of referenced) {
           const at = definedAt.get(id);
           if (at === undefined || at > entry.minute) {
-            throw new Error(`Invalid scenario: minute ${entry.minute} refers to tweet ${id}, not scripted at or before it`);
+            throw new Error(
+              `Invalid scenario: minute ${entry.minute} refers to tweet ${id}, not scripted at or before it`,
+            );
           }
         }
         for (const userId of entry.suspend ?? []) {
-          if (!this.users.has(userId)) throw new Error(`Invalid scenario: minute ${entry.minute} suspends unknown user ${userId}`);
+          if (!this.users.has(userId))
+            throw new Error(`Invalid scenario: minute ${entry.minute} suspends unknown user ${userId}`);
         }
       }
     }
@@ -259,11 +300,19 @@ export class Simulation {
     for (let i = 0; i < count; i++) {
       // Evenly spread ages (oldest first), jittered so ids differ between seeds.
       const ageMs = Math.max(1000, Math.round(((count - i - this.random.next()) / count) * spanMs));
-      const createdAtMs = this.startTimeMs - ageMs;
+      const createdAtMs = this.startTimeMs - Math.round((ageMs * this.minuteMs) / MINUTE_MS);
       const authorId = this.followedUserIds[this.random.int(this.followedUserIds.length)];
       const id = this.nextId(createdAtMs);
-      const minute = Math.floor((createdAtMs - this.startTimeMs) / MINUTE_MS);
-      const tweet: EmTweet = { id, authorId, text: `Post ${id.slice(-6)} by ${this.users.get(authorId)?.username}`, createdAt: new Date(createdAtMs).toISOString(), minute, retweetCount: 0, initialRetweets: 0 };
+      const minute = Math.floor(-ageMs / MINUTE_MS);
+      const tweet: EmTweet = {
+        id,
+        authorId,
+        text: `Post ${id.slice(-6)} by ${this.users.get(authorId)?.username}`,
+        createdAt: new Date(createdAtMs).toISOString(),
+        minute,
+        retweetCount: 0,
+        initialRetweets: 0,
+      };
       const popularity = this.drawFate(tweet);
       tweet.initialRetweets = this.random.poisson(popularity * decayIntegral(this.decay, ageMs / MINUTE_MS));
       tweet.retweetCount = tweet.initialRetweets;
@@ -292,7 +341,8 @@ export class Simulation {
       for (const [id, count] of Object.entries(entry.retweets ?? {})) {
         for (let i = 0; i < count; i++) candidates.push(this.retweetCandidate(id));
       }
-      for (const [id, count] of Object.entries(entry.unretweets ?? {})) for (let i = 0; i < count; i++) unretweets.push(id);
+      for (const [id, count] of Object.entries(entry.unretweets ?? {}))
+        for (let i = 0; i < count; i++) unretweets.push(id);
       deletes.push(...(entry.deletes ?? []));
       for (const id of entry.protect ?? []) this.setProtected(id, minute);
       for (const userId of entry.suspend ?? []) {
@@ -313,7 +363,12 @@ export class Simulation {
 
   private retweetCandidate(originalId: string): Candidate {
     // Retweets land in the second half of the minute, after any original posted in the same minute.
-    return { offsetMs: 30_000 + this.random.int(30_000), authorId: this.otherIds[this.random.int(this.otherIds.length)], text: '', retweetedId: originalId };
+    return {
+      offsetMs: 30_000 + this.random.int(30_000),
+      authorId: this.otherIds[this.random.int(this.otherIds.length)],
+      text: '',
+      retweetedId: originalId,
+    };
   }
 
   private simulateMinute(minute: number, candidates: Candidate[], deletes: string[], unretweets: string[]): void {
@@ -323,8 +378,14 @@ export class Simulation {
       const count = this.random.poisson(o.tweetsPerUserPerMinute);
       for (let i = 0; i < count; i++) {
         const retweetOf = this.random.next() < o.followedRetweetShare ? this.pickRecentOriginal(authorId) : undefined;
-        if (retweetOf) candidates.push({ offsetMs: 30_000 + this.random.int(30_000), authorId, text: '', retweetedId: retweetOf });
-        else candidates.push({ offsetMs: this.random.int(30_000), authorId, text: `Post ${this.sequence + candidates.length} by ${this.users.get(authorId)?.username}` });
+        if (retweetOf)
+          candidates.push({ offsetMs: 30_000 + this.random.int(30_000), authorId, text: '', retweetedId: retweetOf });
+        else
+          candidates.push({
+            offsetMs: this.random.int(30_000),
+            authorId,
+            text: `Post ${this.sequence + candidates.length} by ${this.users.get(authorId)?.username}`,
+          });
       }
     }
     for (const [id, popularity] of this.popularity) {
@@ -378,14 +439,18 @@ export class Simulation {
   }
 
   private release(minute: number, candidate: Candidate): void {
-    const createdAtMs = this.startTimeMs + minute * MINUTE_MS + candidate.offsetMs;
+    // Offsets are within a 60-second minute; X's clock may run a minute in less (see `minuteMs`).
+    const createdAtMs =
+      this.startTimeMs + Math.floor(((minute * MINUTE_MS + candidate.offsetMs) * this.minuteMs) / MINUTE_MS);
     const original = candidate.retweetedId ? this.tweets.get(candidate.retweetedId) : undefined;
     // Nobody can retweet a tweet that is deleted, protected or by a suspended author.
     if (candidate.retweetedId && (!original || this.statusAt(original, minute) !== 'live')) return;
     const tweet: EmTweet = {
       id: candidate.id ?? this.nextId(createdAtMs),
       authorId: candidate.authorId,
-      text: original ? `RT @${this.users.get(original.authorId)?.username}: ${original.text}`.slice(0, 280) : candidate.text,
+      text: original
+        ? `RT @${this.users.get(original.authorId)?.username}: ${original.text}`.slice(0, 280)
+        : candidate.text,
       createdAt: new Date(createdAtMs).toISOString(),
       minute,
       retweetCount: 0,
@@ -428,8 +493,10 @@ export class Simulation {
     const popularity = Math.min(POPULARITY_CAP, this.random.pareto(o.popularityMin, o.popularityAlpha));
     this.popularity.set(tweet.id, popularity);
     const window = 2 * this.decay.minutes;
-    if (this.random.next() < o.deleteProbability) this.deleteAt.set(tweet.id, tweet.minute + 1 + this.random.int(window));
-    if (this.random.next() < o.protectProbability) this.protectAt.set(tweet.id, tweet.minute + 1 + this.random.int(window));
+    if (this.random.next() < o.deleteProbability)
+      this.deleteAt.set(tweet.id, tweet.minute + 1 + this.random.int(window));
+    if (this.random.next() < o.protectProbability)
+      this.protectAt.set(tweet.id, tweet.minute + 1 + this.random.int(window));
     return popularity;
   }
 }

@@ -66,7 +66,8 @@ export class StreamHub {
     };
     this.connections.add(connection);
     res.on('close', () => {
-      if (!connection.closedByServer && this.connections.has(connection) && this.lingerMs > 0) this.lingering.push(Date.now() + this.lingerMs);
+      if (!connection.closedByServer && this.connections.has(connection) && this.lingerMs > 0)
+        this.lingering.push(Date.now() + this.lingerMs);
       this.forget(connection);
     });
     if (backfillMinutes > 0) {

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { sendJson } from './http';
 import type { EmTweet } from './model';
-import { invalidRequest, readFieldSelection, renderIncludes, renderTweet, suspendedUserError } from './render';
+import { invalidRequest, readFieldSelection, liveIncludes, renderTweet, suspendedUserError } from './render';
 import type { XContext } from './x-routes';
 
 /** X serves at most the 3,200 most recent posts of a timeline. */
@@ -22,27 +22,49 @@ function decodeToken(token: string): { direction: 'n' | 'p'; id: bigint } | unde
 }
 
 function userNotFound(id: string): Record<string, unknown> {
-  return { value: id, detail: `Could not find user with id: [${id}].`, title: 'Not Found Error', resource_type: 'user', parameter: 'id', resource_id: id, type: 'https://api.twitter.com/2/problems/resource-not-found' };
+  return {
+    value: id,
+    detail: `Could not find user with id: [${id}].`,
+    title: 'Not Found Error',
+    resource_type: 'user',
+    parameter: 'id',
+    resource_id: id,
+    type: 'https://api.twitter.com/2/problems/resource-not-found',
+  };
 }
 
 /**
  * `GET /2/users/:id/tweets`: the user's posts (their retweets included, as X shows them), newest first, paged
  * with `max_results` (5-100, default 10), `since_id`, `until_id`, `pagination_token` and `exclude=retweets`.
  */
-export function userTimeline(ctx: XContext, res: ServerResponse, url: URL, userId: string, headers: Record<string, string>): void {
+export function userTimeline(
+  ctx: XContext,
+  res: ServerResponse,
+  url: URL,
+  userId: string,
+  headers: Record<string, string>,
+): void {
   const query = url.searchParams;
-  const bad = (parameter: string, value: string, message: string): void => sendJson(res, 400, invalidRequest(parameter, value, message), headers);
+  const bad = (parameter: string, value: string, message: string): void =>
+    sendJson(res, 400, invalidRequest(parameter, value, message), headers);
   if (!ID.test(userId)) return bad('id', userId, `The \`id\` query parameter value [${userId}] is not valid`);
   const maxRaw = query.get('max_results') ?? '10';
   const max = Number(maxRaw);
-  if (!/^\d+$/.test(maxRaw) || max < 5 || max > 100) return bad('max_results', maxRaw, `The \`max_results\` query parameter value [${maxRaw}] is not between 5 and 100`);
+  if (!/^\d+$/.test(maxRaw) || max < 5 || max > 100)
+    return bad('max_results', maxRaw, `The \`max_results\` query parameter value [${maxRaw}] is not between 5 and 100`);
   for (const name of ['since_id', 'until_id']) {
     const value = query.get(name);
-    if (value !== null && !ID.test(value)) return bad(name, value, `The \`${name}\` query parameter value [${value}] is not valid`);
+    if (value !== null && !ID.test(value))
+      return bad(name, value, `The \`${name}\` query parameter value [${value}] is not valid`);
   }
   const tokenRaw = query.get('pagination_token');
   const token = tokenRaw === null ? undefined : decodeToken(tokenRaw);
-  if (tokenRaw !== null && !token) return bad('pagination_token', tokenRaw, `The \`pagination_token\` query parameter value [${tokenRaw}] is not valid`);
+  if (tokenRaw !== null && !token)
+    return bad(
+      'pagination_token',
+      tokenRaw,
+      `The \`pagination_token\` query parameter value [${tokenRaw}] is not valid`,
+    );
 
   const user = ctx.simulation.users.get(userId);
   if (!user) return sendJson(res, 200, { errors: [userNotFound(userId)] }, headers);
@@ -59,7 +81,9 @@ export function userTimeline(ctx: XContext, res: ServerResponse, url: URL, userI
     .timelineOf(userId)
     .slice(0, TIMELINE_DEPTH)
     .filter((t) => !(excludeRetweets && t.retweetedId))
-    .filter((t) => (sinceId === undefined || BigInt(t.id) > sinceId) && (untilId === undefined || BigInt(t.id) < untilId));
+    .filter(
+      (t) => (sinceId === undefined || BigInt(t.id) > sinceId) && (untilId === undefined || BigInt(t.id) < untilId),
+    );
   let page: EmTweet[];
   let olderRemain: boolean;
   if (token?.direction === 'p') {
@@ -75,7 +99,7 @@ export function userTimeline(ctx: XContext, res: ServerResponse, url: URL, userI
   const selection = readFieldSelection(query);
   const body: Record<string, unknown> = {};
   if (page.length) body.data = page.map((tweet) => renderTweet(tweet, selection.tweetFields));
-  const includes = renderIncludes(page, selection, ctx.simulation.tweets, ctx.simulation.users, (t) => ctx.simulation.statusAt(t) === 'live');
+  const includes = liveIncludes(page, selection, ctx.simulation);
   if (includes) body.includes = includes;
   const meta: Record<string, unknown> = { result_count: page.length };
   if (page.length) {

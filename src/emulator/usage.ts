@@ -18,7 +18,14 @@ export interface UsageDay {
   estimatedCostUsd: number;
 }
 
-const emptyRequests = (): Record<EndpointKey, number> => ({ tweets: 0, timeline: 0, users: 0, 'rules-get': 0, 'rules-post': 0, stream: 0 });
+const emptyRequests = (): Record<EndpointKey, number> => ({
+  tweets: 0,
+  timeline: 0,
+  users: 0,
+  'rules-get': 0,
+  'rules-post': 0,
+  stream: 0,
+});
 
 /**
  * The emulator's billing ground truth. Days and months are those of simulated time, so a benchmark that steps
@@ -74,7 +81,8 @@ export class UsageLedger {
   /** The totals of `day` (default: today in simulated time). */
   usage(day: string = this.today()): UsageDay {
     const entry = this.days.get(day);
-    if (!entry) return { day, requests: emptyRequests(), refused: 0, postReads: 0, billedPostReads: 0, estimatedCostUsd: 0 };
+    if (!entry)
+      return { day, requests: emptyRequests(), refused: 0, postReads: 0, billedPostReads: 0, estimatedCostUsd: 0 };
     const { day: name, requests, refused, postReads, billedPostReads, estimatedCostUsd } = entry;
     return { day: name, requests: { ...requests }, refused, postReads, billedPostReads, estimatedCostUsd };
   }
@@ -100,7 +108,15 @@ export class UsageLedger {
     const day = this.today();
     let entry = this.days.get(day);
     if (!entry) {
-      entry = { day, requests: emptyRequests(), refused: 0, postReads: 0, billedPostReads: 0, estimatedCostUsd: 0, seen: new Set() };
+      entry = {
+        day,
+        requests: emptyRequests(),
+        refused: 0,
+        postReads: 0,
+        billedPostReads: 0,
+        estimatedCostUsd: 0,
+        seen: new Set(),
+      };
       this.days.set(day, entry);
     }
     return entry;

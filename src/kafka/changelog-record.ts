@@ -36,7 +36,10 @@ export function encodeCountRecord(minuteMs: number, change: CountChange): Messag
 
 /** The Kafka message of one report; keyed by its time, so a republished report replaces the same key. */
 export function encodeReportRecord(report: ReportRecord): Message {
-  return { key: String(report.atMs), value: JSON.stringify({ v: VERSION, atMs: report.atMs, entries: report.entries }) };
+  return {
+    key: String(report.atMs),
+    value: JSON.stringify({ v: VERSION, atMs: report.atMs, entries: report.entries }),
+  };
 }
 
 const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n);
@@ -44,7 +47,15 @@ const isCount = (n: unknown): n is number => typeof n === 'number' && Number.isS
 /** Parses a count record; undefined for anything malformed (the consumer skips and counts it). */
 export function decodeCountRecord(value: Buffer | null): CountRecord | undefined {
   const r = parse(value);
-  if (!r || r.v !== VERSION || !isSnowflakeId(r.tweetId) || !isCount(r.minuteMs) || !isCount(r.count) || !isCount(r.delta)) return undefined;
+  if (
+    !r ||
+    r.v !== VERSION ||
+    !isSnowflakeId(r.tweetId) ||
+    !isCount(r.minuteMs) ||
+    !isCount(r.count) ||
+    !isCount(r.delta)
+  )
+    return undefined;
   if (r.count < 0 || r.minuteMs < 0) return undefined;
   const authorId = isSnowflakeId(r.authorId) ? r.authorId : undefined;
   return { tweetId: r.tweetId, minuteMs: r.minuteMs, count: r.count, delta: r.delta, authorId };
@@ -60,7 +71,14 @@ export function decodeReportRecord(value: Buffer | null): ReportRecord | undefin
 
 function isReportEntry(e: unknown): e is ReportEntry {
   const o = e as Record<string, unknown> | null;
-  return !!o && isSnowflakeId(o.tweetId) && isCount(o.rank) && isCount(o.retweets) && typeof o.screenName === 'string' && typeof o.text === 'string';
+  return (
+    !!o &&
+    isSnowflakeId(o.tweetId) &&
+    isCount(o.rank) &&
+    isCount(o.retweets) &&
+    typeof o.screenName === 'string' &&
+    typeof o.text === 'string'
+  );
 }
 
 function parse(value: Buffer | null): Record<string, unknown> | undefined {

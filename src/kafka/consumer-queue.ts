@@ -4,7 +4,7 @@
  * crash or a rebalance redelivers exactly the records whose effect may be missing (at-least-once).
  */
 import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
-import { errorMessage, type Log } from './log';
+import { errorMessage, type Log } from '../shared/log';
 
 /** The side effects started for one sub-batch of a partition's messages. */
 export interface SubBatchWork {
@@ -67,7 +67,13 @@ export class BatchingConsumerQueue {
     });
     this.crashed = new Promise((resolve) => {
       this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
-        options.log.error(`Kafka consumer crashed${payload.restart ? ', restarting' : ''}: ${errorMessage(payload.error)}`);
+        options.log.error(
+          `Kafka consumer crashed${payload.restart ? ', restarting' : ''}: ${errorMessage(payload.error)}`,
+          {
+            topic: options.topic,
+            groupId: options.groupId,
+          },
+        );
         if (!payload.restart) resolve(payload.error);
       });
     });
@@ -127,7 +133,10 @@ export class BatchingConsumerQueue {
       for (let start = 0; start < batch.messages.length; start += subBatchSize) {
         if (this.draining || !payload.isRunning() || payload.isStale()) break;
         const messages = batch.messages.slice(start, start + subBatchSize);
-        inFlight.push({ work: this.options.process(messages, batch.partition), lastOffset: messages[messages.length - 1].offset });
+        inFlight.push({
+          work: this.options.process(messages, batch.partition),
+          lastOffset: messages[messages.length - 1].offset,
+        });
         while (inFlight.length >= pipelineDepth) if (!(await this.settleOldest(inFlight, payload))) return;
       }
       while (inFlight.length > 0) if (!(await this.settleOldest(inFlight, payload))) return;
@@ -142,7 +151,10 @@ export class BatchingConsumerQueue {
   }
 
   /** Waits for the oldest sub-batch, then resolves and commits its offset; false when it was abandoned. */
-  private async settleOldest(inFlight: Array<{ work: SubBatchWork; lastOffset: string }>, payload: EachBatchPayload): Promise<boolean> {
+  private async settleOldest(
+    inFlight: Array<{ work: SubBatchWork; lastOffset: string }>,
+    payload: EachBatchPayload,
+  ): Promise<boolean> {
     const oldest = inFlight[0];
     const outcome = await this.waitFor(oldest.work.done, payload);
     if (outcome !== 'done') return false;

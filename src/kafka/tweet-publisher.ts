@@ -1,13 +1,12 @@
 import type { Producer } from 'kafkajs';
 import type { ObservedTweet } from '../domain/observed-tweet';
-import { silentLog, errorMessage, type Log } from './log';
-import { encodeTweetRecord } from './tweet-record';
+import { silentLog, errorMessage, type Log } from '../shared/log';
+import { encodeTweetRecord, encodeWatermarkRecord, type StreamWatermark } from './tweet-record';
 
-interface Pending {
-  tweet: ObservedTweet;
-  resolve(): void;
-  reject(error: unknown): void;
-}
+/** A tweet, or a watermark for every partition (which must follow the tweets queued before it). */
+type Pending = { resolve(): void; reject(error: unknown): void } & (
+  { tweet: ObservedTweet; mark?: undefined } | { mark: StreamWatermark; tweet?: undefined }
+);
 
 export interface TweetPublisherOptions {
   /** Records per produce request at most. */
@@ -70,6 +69,21 @@ export class TweetPublisher {
     return done;
   }
 
+  /**
+   * Queues the stream's watermark for every partition, behind every tweet queued so far (so it never overtakes the
+   * tweets it covers). A mark still waiting at the end of the queue is moved forward instead of queued again.
+   */
+  publishWatermark(mark: StreamWatermark): void {
+    if (this.closed) return;
+    const last = this.queue.at(-1);
+    if (last?.mark) {
+      last.mark = mark;
+      return;
+    }
+    this.queue.push({ mark, resolve: () => undefined, reject: () => undefined });
+    this.sending ??= this.sendAll();
+  }
+
   /** True when a record can be queued without exceeding `maxQueued`. */
   hasRoom(): boolean {
     return this.queue.length < this.maxQueued;
@@ -104,7 +118,9 @@ export class TweetPublisher {
       let timer: NodeJS.Timeout | undefined;
       const expired = await Promise.race([
         this.sending.then(() => false),
-        Number.isFinite(left) ? new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), left))) : new Promise<boolean>(() => undefined),
+        Number.isFinite(left)
+          ? new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), left)))
+          : new Promise<boolean>(() => undefined),
       ]);
       clearTimeout(timer);
       if (expired) return false;
@@ -139,8 +155,9 @@ export class TweetPublisher {
         this.inFlight = batch.length;
         for (const wake of this.roomWaiters.splice(0)) wake();
         if (await this.sendUntilAcked(batch)) {
-          this.acked += batch.length;
-          this.options.onAcked?.(batch.map((p) => p.tweet));
+          const tweets = batch.flatMap((p) => (p.tweet ? [p.tweet] : []));
+          this.acked += tweets.length;
+          this.options.onAcked?.(tweets);
           for (const pending of batch) pending.resolve();
         } else {
           for (const pending of [...batch, ...this.queue.splice(0)]) pending.reject(new PublisherClosedError());
@@ -154,13 +171,20 @@ export class TweetPublisher {
 
   /** One batch until the broker acknowledges it; false only when closed first. */
   private async sendUntilAcked(batch: Pending[]): Promise<boolean> {
-    const messages = batch.map((p) => encodeTweetRecord(p.tweet));
+    const messages = batch.flatMap((p) =>
+      p.tweet
+        ? [encodeTweetRecord(p.tweet)]
+        : Array.from({ length: p.mark.partitions }, (_, partition) => encodeWatermarkRecord(p.mark, partition)),
+    );
     let lastLogMs = 0;
     for (let attempt = 0; !this.closed; attempt++) {
       try {
         await this.producer.send({ topic: this.topic, acks: -1, messages });
         if (this.failingSinceMs !== undefined) {
-          this.log.info(`Kafka accepts records again after ${Math.round((Date.now() - this.failingSinceMs) / 1000)} s; ${this.unacknowledged()} record(s) waiting`);
+          this.log.info(
+            `Kafka accepts records again after ${Math.round((Date.now() - this.failingSinceMs) / 1000)} s; ${this.unacknowledged()} record(s) waiting`,
+            { topic: this.topic },
+          );
           this.failingSinceMs = undefined;
           for (const wake of this.acceptWaiters.splice(0)) wake();
         }
@@ -174,9 +198,11 @@ export class TweetPublisher {
           this.log.warn(
             `Kafka refuses records for ${Math.round((nowMs - this.failingSinceMs) / 1000)} s (${errorMessage(error)}): ` +
               `${this.unacknowledged()} record(s) held in memory, retrying with backoff; reading pauses when ${this.maxQueued} are waiting`,
+            { topic: this.topic },
           );
         }
-        const delayMs = Math.min(this.retry.maxMs, this.retry.initialMs * 2 ** Math.min(attempt, 30)) * (0.8 + 0.4 * Math.random());
+        const delayMs =
+          Math.min(this.retry.maxMs, this.retry.initialMs * 2 ** Math.min(attempt, 30)) * (0.8 + 0.4 * Math.random());
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delayMs);
           this.abort.signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });

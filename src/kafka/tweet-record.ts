@@ -6,6 +6,10 @@
  *    "retweetedOf":{"id":"<tweet id>","authorId":"<user id>","authorUsername":"<screen name>"}}
  *
  * `authorUsername`, `createdAt` and `retweetedOf` are optional; unknown fields are ignored (forward compatible).
+ *
+ * The producer also writes a watermark record to every partition (see src/domain/watermark.ts):
+ *
+ *   key "watermark", value {"v":1,"watermarkMs":<epoch ms>,"partitions":<the topic's partition count>}
  */
 import { validateObservedTweet, type ObservedTweet } from '../domain/observed-tweet';
 
@@ -25,7 +29,36 @@ export interface EncodedTweetRecord {
   value: string;
 }
 
-export type DecodedTweetRecord = { ok: true; tweet: ObservedTweet } | { ok: false; reason: string };
+/** Key of watermark records: never a tweet id, so no record can be both. */
+export const WATERMARK_RECORD_KEY = 'watermark';
+
+/** A partition's watermark as the producer wrote it. */
+export interface StreamWatermark {
+  watermarkMs: number;
+  partitions: number;
+}
+
+export type DecodedTweetRecord =
+  | { ok: true; tweet: ObservedTweet; watermark?: undefined }
+  | { ok: true; watermark: StreamWatermark; tweet?: undefined }
+  | { ok: false; reason: string };
+
+/** The watermark record for one partition of a topic of `partitions` partitions. */
+export function encodeWatermarkRecord(
+  mark: StreamWatermark,
+  partition: number,
+): EncodedTweetRecord & { partition: number } {
+  return { key: WATERMARK_RECORD_KEY, value: JSON.stringify({ v: TWEET_RECORD_VERSION, ...mark }), partition };
+}
+
+function decodeWatermark(parsed: Record<string, unknown>): DecodedTweetRecord {
+  const { watermarkMs, partitions } = parsed;
+  if (!Number.isSafeInteger(watermarkMs) || (watermarkMs as number) < 0)
+    return { ok: false, reason: 'watermarkMs must be epoch milliseconds' };
+  if (!Number.isInteger(partitions) || (partitions as number) < 1)
+    return { ok: false, reason: 'partitions must be a positive integer' };
+  return { ok: true, watermark: { watermarkMs: watermarkMs as number, partitions: partitions as number } };
+}
 
 /** The record for a tweet: key = tweet id, value = versioned JSON. */
 export function encodeTweetRecord(tweet: ObservedTweet): EncodedTweetRecord {
@@ -45,13 +78,21 @@ export function decodeTweetRecord(key: Buffer | null, value: Buffer | null): Dec
   } catch {
     return { ok: false, reason: 'value is not JSON' };
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return { ok: false, reason: 'value is not a JSON object' };
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    return { ok: false, reason: 'value is not a JSON object' };
   const version = (parsed as { v?: unknown }).v;
   if (version !== TWEET_RECORD_VERSION) {
-    return { ok: false, reason: version === undefined ? 'missing record version "v"' : `unsupported record version: ${JSON.stringify(version)}` };
+    return {
+      ok: false,
+      reason:
+        version === undefined ? 'missing record version "v"' : `unsupported record version: ${JSON.stringify(version)}`,
+    };
   }
+  if (key !== null && key.toString('utf8') === WATERMARK_RECORD_KEY)
+    return decodeWatermark(parsed as Record<string, unknown>);
   const checked = validateObservedTweet(parsed);
   if (!checked.ok) return checked;
-  if (key !== null && key.toString('utf8') !== checked.value.id) return { ok: false, reason: 'key is not the tweet id' };
+  if (key !== null && key.toString('utf8') !== checked.value.id)
+    return { ok: false, reason: 'key is not the tweet id' };
   return { ok: true, tweet: checked.value };
 }

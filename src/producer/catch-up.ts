@@ -2,10 +2,11 @@
  * Catching up after a gap. Whenever the stream (re)connects, whatever was posted while no connection was open is
  * read from the followed users' timelines (`since_id` = the newest post of theirs already seen) and published; the
  * stream may deliver some of it too, which is harmless (the workflow dedupes). A user followed for the first time
- * gets a baseline instead: the newest post of their timeline, so only later posts are tracked, as with the stream.
+ * gets a baseline instead: the newest post of their timeline, so only later posts are tracked, as with the stream,
+ * and those of a bounded window before it (PRODUCER_BACKFILL_MINUTES: `newestPostId` answers an older mark).
  */
 import type { ObservedTweet } from '../domain/observed-tweet';
-import { errorMessage, type Log } from '../kafka/log';
+import { errorMessage, type Log } from '../shared/log';
 import { EMPTY_TIMELINE_MARK, type Watermarks } from './watermarks';
 
 /** Posts of `user` newer than `sinceId` (all X serves when undefined), oldest first. */
@@ -52,6 +53,11 @@ export class CatchUp {
     return { ...this.counters };
   }
 
+  /** True while a gap is being caught up: the stream's watermark must not move past it meanwhile. */
+  busy(): boolean {
+    return this.current !== undefined;
+  }
+
   /** Resolves when no catch-up is running (for tests and a clean stop). */
   async idle(): Promise<void> {
     while (this.current) await this.current.done;
@@ -67,7 +73,12 @@ export class CatchUp {
     const release = this.options.watermarks.hold(users);
     // Decided now, not when the run reaches the user: the new connection may deliver a post of a user with no mark
     // before that, and a catch-up from nothing would republish their whole timeline.
-    const since = new Map(users.map((user) => [user, this.options.watermarks.knows(user) ? { id: this.options.watermarks.sinceId(user) } : undefined]));
+    const since = new Map(
+      users.map((user) => [
+        user,
+        this.options.watermarks.knows(user) ? { id: this.options.watermarks.sinceId(user) } : undefined,
+      ]),
+    );
     const previous = this.current;
     previous?.abort.abort();
     const abort = new AbortController();
@@ -95,7 +106,11 @@ export class CatchUp {
     for (const user of users) {
       if (signal.aborted) return;
       if (this.options.watermarks.knows(user)) continue;
-      const newest = await this.retrying(`the newest post of user ${user}`, () => this.options.newestPostId(user, signal), signal);
+      const newest = await this.retrying(
+        `the newest post of user ${user}`,
+        () => this.options.newestPostId(user, signal),
+        signal,
+      );
       if (signal.aborted || this.options.watermarks.knows(user)) continue;
       const baseline = newest ?? EMPTY_TIMELINE_MARK;
       this.options.watermarks.setBaseline(user, baseline);
@@ -112,7 +127,9 @@ export class CatchUp {
     this.following = (async () => {
       await previous;
       await this.baselineUnknown(users, abort.signal);
-    })().catch((error: unknown) => this.options.log.warn(`Baseline of newly followed users failed: ${errorMessage(error)}`));
+    })().catch((error: unknown) =>
+      this.options.log.warn(`Baseline of newly followed users failed: ${errorMessage(error)}`),
+    );
     this.followAborts.add(abort);
     void this.following.then(() => this.followAborts.delete(abort));
   }
@@ -127,7 +144,11 @@ export class CatchUp {
   }
 
   /** `since`: per user, the mark to catch up from (`id` undefined: the whole timeline), or undefined for a baseline. */
-  private async run(users: string[], since: Map<string, { id: string | undefined } | undefined>, signal: AbortSignal): Promise<void> {
+  private async run(
+    users: string[],
+    since: Map<string, { id: string | undefined } | undefined>,
+    signal: AbortSignal,
+  ): Promise<void> {
     const { watermarks, log } = this.options;
     this.counters.runs++;
     const acks: Promise<void>[] = [];
@@ -140,7 +161,11 @@ export class CatchUp {
         await this.baselineUnknown([user], signal);
         continue;
       }
-      const tweets = await this.retrying(`the timeline of user ${user}`, () => this.options.readTimeline(user, mark.id, signal), signal);
+      const tweets = await this.retrying(
+        `the timeline of user ${user}`,
+        () => this.options.readTimeline(user, mark.id, signal),
+        signal,
+      );
       if (signal.aborted || !tweets) return;
       for (const tweet of tweets) {
         watermarks.noteReceived(tweet.authorId, tweet.id);
@@ -156,7 +181,8 @@ export class CatchUp {
     ]);
     if (!acked) return;
     this.counters.published += caughtUp;
-    if (caughtUp > 0) log.info(`Caught up ${caughtUp} post(s) of ${users.length} followed user(s) from their timelines`);
+    if (caughtUp > 0)
+      log.info(`Caught up ${caughtUp} post(s) of ${users.length} followed user(s) from their timelines`);
   }
 
   /** Calls `task` until it succeeds, backing off while X fails; undefined when aborted first. */
@@ -168,7 +194,8 @@ export class CatchUp {
       } catch (error) {
         if (signal.aborted) return undefined;
         const delayMs = Math.min(maxMs, initialMs * 2 ** Math.min(attempt, 20));
-        if (attempt < 3 || attempt % 10 === 0) this.options.log.warn(`Could not read ${what} (${errorMessage(error)}); retrying in ${delayMs} ms`);
+        if (attempt < 3 || attempt % 10 === 0)
+          this.options.log.warn(`Could not read ${what} (${errorMessage(error)}); retrying in ${delayMs} ms`);
         await new Promise<void>((resolve) => {
           const timer = setTimeout(resolve, delayMs);
           signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });

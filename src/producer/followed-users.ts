@@ -4,7 +4,7 @@
  * worker answers the query, the last list is kept.
  */
 import type { Client } from '@temporalio/client';
-import { errorMessage, type Log } from '../kafka/log';
+import { errorMessage, type Log } from '../shared/log';
 import { followedUsers } from '../workflows/definitions';
 
 export interface FollowedUsersOptions {
@@ -24,7 +24,8 @@ export interface FollowedUsersOptions {
 
 type Answer = { kind: 'list'; users: string[] } | { kind: 'no-workflow' } | { kind: 'no-answer'; error: unknown };
 
-const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((id, i) => id === b[i]);
+const sameList = (a: readonly string[], b: readonly string[]): boolean =>
+  a.length === b.length && a.every((id, i) => id === b[i]);
 
 /** Polls the workflow's followed users; `current()` is always a usable list. */
 export class FollowedUsers {
@@ -72,14 +73,24 @@ export class FollowedUsers {
       const problem = errorMessage(answer.error);
       if (problem !== this.lastProblem) {
         this.lastProblem = problem;
-        this.options.log.warn(`The followed users could not be read from workflow ${this.options.workflowId} (${problem}): keeping the last list (${this.users.length} users)`);
+        this.options.log.warn(
+          `The followed users could not be read from workflow ${this.options.workflowId} (${problem}): keeping the last list (${this.users.length} users)`,
+          {
+            workflowId: this.options.workflowId,
+          },
+        );
       }
       return;
     }
     if (answer.kind === 'no-workflow') {
       if (this.lastProblem !== 'no-workflow') {
         this.lastProblem = 'no-workflow';
-        this.options.log.info(`Workflow ${this.options.workflowId} does not exist yet: following the ${this.users.length} users of FOLLOWED_USER_IDS`);
+        this.options.log.info(
+          `Workflow ${this.options.workflowId} does not exist yet: following the ${this.users.length} users of FOLLOWED_USER_IDS`,
+          {
+            workflowId: this.options.workflowId,
+          },
+        );
       }
       return;
     }
@@ -89,7 +100,12 @@ export class FollowedUsers {
     const added = next.filter((id) => !this.users.includes(id));
     const removed = this.users.filter((id) => !next.includes(id));
     this.users = next;
-    this.options.log.info(`Followed users from workflow ${this.options.workflowId}: ${next.length} (${added.length} added, ${removed.length} removed)`);
+    this.options.log.info(
+      `Followed users from workflow ${this.options.workflowId}: ${next.length} (${added.length} added, ${removed.length} removed)`,
+      {
+        workflowId: this.options.workflowId,
+      },
+    );
     if (notify) await this.options.onChange?.(next, added, removed);
   }
 

@@ -4,22 +4,30 @@
  *
  * It never loses a followed user's post to a gap: Kafka refusing records holds them in a bounded queue (retrying
  * forever); when the queue is full it stops reading the stream; and after every gap (its own start, a stream
- * reconnect, a pause) it catches up from the followed users' timelines, from marks it keeps on Kafka.
+ * reconnect, a pause) it catches up from the followed users' timelines, from marks it keeps on Kafka. With a spool,
+ * what it received is on disk before it counts as received, and a restart republishes what Kafka never acknowledged
+ * (a post deleted on X meanwhile is in no timeline to catch up from).
  */
 import { abortableSleep } from '../shared/abortable-sleep';
 import { Partitioners, type Kafka, type Producer } from 'kafkajs';
 import { validateObservedTweet, type ObservedTweet } from '../domain/observed-tweet';
-import { consoleLog, errorMessage, type Log } from '../kafka/log';
+import { createLog, errorMessage, type Log } from '../shared/log';
+import { KafkaCredentialsError } from '../kafka/security';
 import { PublisherClosedError, TweetPublisher } from '../kafka/tweet-publisher';
+import { topicPartitionCount } from '../kafka/topics';
 import { TWEETS_TOPIC } from '../shared/names';
 import { CatchUp, type NewestPostId, type ReadTimeline } from './catch-up';
 import { loadProgress, saveProgress } from './progress-store';
+import type { ProducerSpool } from './spool';
+import { StreamClock } from './stream-clock';
 import { Watermarks } from './watermarks';
 
 /** What a source tells the producer about its connection. */
 export interface SourceHooks {
   /** The source (re)connected: whatever was posted while it was not connected must be caught up. */
   onConnected?(): void;
+  /** The source lost its connection (it reconnects by itself): for the stream-state metric. */
+  onDisconnected?(): void;
 }
 
 /** Where tweets come from. Items are untrusted: each is validated as an `ObservedTweet` before it is published. */
@@ -53,6 +61,16 @@ export interface ProducerOptions {
   kafkaRetry?: { initialMs: number; maxMs: number };
   /** On stop, how long unacknowledged records may still be sent (default 5 s). */
   stopGraceMs?: number;
+  /**
+   * Event-time watermarks (stream mode): every `intervalMs`, a mark of "now - `delayMs`" on every partition while
+   * the stream is connected and no gap is being caught up. Off when absent (a replay has no event-time progress).
+   */
+  watermarks?: { intervalMs: number; delayMs: number };
+  /**
+   * Received posts are written here before they are published, and the posts a previous run left unacknowledged
+   * are republished before the source is read. The caller opens and closes it.
+   */
+  spool?: ProducerSpool;
   /** Log `Received tweet #<id> from @<screen name>[<user id>]` per tweet, like the original (default true). */
   logEachTweet?: boolean;
   log?: Log;
@@ -67,6 +85,10 @@ export interface ProducerStats {
   skipped: number;
   /** Posts read from timelines after gaps. */
   caughtUp: number;
+  /** Posts a previous run left unacknowledged in the spool, republished at start. */
+  replayed: number;
+  /** Catch-up runs started (one after each gap). */
+  catchUpRuns: number;
   /** Times reading stopped because Kafka refused and the queue was full. */
   readingPauses: number;
   /** True while Kafka refuses records. */
@@ -91,17 +113,33 @@ async function untilDone<T>(what: string, task: () => Promise<T>, stop: AbortSig
     try {
       return await task();
     } catch (error) {
+      // Kafka being down passes; refused credentials do not: retrying would only hide the mistake.
+      if (error instanceof KafkaCredentialsError) throw error;
       const delayMs = Math.min(30_000, 1000 * 2 ** attempt);
-      if (attempt < 3 || attempt % 10 === 0) log.warn(`Could not ${what} (${errorMessage(error)}); retrying in ${delayMs} ms`);
+      if (attempt < 3 || attempt % 10 === 0)
+        log.warn(`Could not ${what} (${errorMessage(error)}); retrying in ${delayMs} ms`);
       await abortableSleep(delayMs, stop);
     }
   }
   return undefined;
 }
 
+/** Waits for `promise`, or less if `signal` aborts first; its listener is removed either way (this runs per post). */
+async function unlessAborted(promise: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return;
+  let onAbort!: () => void;
+  const aborted = new Promise<void>((resolve) => (onAbort = resolve));
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await Promise.race([promise, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
 /** Starts publishing the source's tweets to `tweets`; Kafka may be down at first (it waits, reading nothing). */
 export function startProducer(options: ProducerOptions): Promise<ProducerHandle> {
-  const log = options.log ?? consoleLog;
+  const log = options.log ?? createLog('producer');
   const logEachTweet = options.logEachTweet ?? true;
   const topic = options.topic ?? TWEETS_TOPIC;
   const producer: Producer = options.kafka.producer({
@@ -113,17 +151,23 @@ export function startProducer(options: ProducerOptions): Promise<ProducerHandle>
     retry: { initialRetryTime: 300, retries: 5 },
   });
   const stopping = new AbortController();
-  const counters = { received: 0, skipped: 0, readingPauses: 0 };
+  const counters = { received: 0, skipped: 0, readingPauses: 0, replayed: 0 };
   let publisher: TweetPublisher | undefined;
   let catchUp: CatchUp | undefined;
   const stats = (): ProducerStats => ({
     ...counters,
     published: publisher?.acknowledged() ?? 0,
     caughtUp: catchUp?.stats().published ?? 0,
+    catchUpRuns: catchUp?.stats().runs ?? 0,
     kafkaFailing: publisher?.isFailing() ?? false,
   });
 
   const followed = new Set<string>();
+  /** The spool's left-over posts being republished (by object: the same id may also come in again, fresh). */
+  const replayed = new WeakSet<ObservedTweet>();
+  /** Stream posts on their way to the disk, not yet handed to the publisher. */
+  let inTransit = 0;
+  const maxQueued = options.maxQueued ?? 10_000;
   const refreshFollowed = (): Set<string> => {
     followed.clear();
     for (const user of options.catchUp?.users() ?? []) followed.add(user);
@@ -131,11 +175,17 @@ export function startProducer(options: ProducerOptions): Promise<ProducerHandle>
   };
 
   const run = async (): Promise<ProducerStats> => {
-    if (!(await untilDone('connect to Kafka', () => producer.connect().then(() => true), stopping.signal, log))) return stats();
+    if (!(await untilDone('connect to Kafka', () => producer.connect().then(() => true), stopping.signal, log)))
+      return stats();
     let watermarks = new Watermarks();
     const settings = options.catchUp;
     if (settings) {
-      const loaded = await untilDone(`read ${settings.progressTopic}`, () => loadProgress(options.kafka, settings.progressTopic), stopping.signal, log);
+      const loaded = await untilDone(
+        `read ${settings.progressTopic}`,
+        () => loadProgress(options.kafka, settings.progressTopic),
+        stopping.signal,
+        log,
+      );
       if (!loaded) {
         await producer.disconnect().catch(() => undefined);
         return stats();
@@ -166,24 +216,77 @@ export function startProducer(options: ProducerOptions): Promise<ProducerHandle>
     };
 
     const activePublisher = new TweetPublisher(producer, topic, {
-      maxQueued: options.maxQueued,
+      maxQueued,
       retry: options.kafkaRetry,
       log,
       onAcked: (tweets) => {
+        options.spool?.ack(tweets.map((tweet) => tweet.id));
         if (!settings) return;
-        for (const tweet of tweets) if (followed.has(tweet.authorId)) watermarks.noteAcked(tweet.authorId, tweet.id);
+        // A replayed post moves no mark: the gap it may have come from was perhaps never caught up.
+        for (const tweet of tweets)
+          if (followed.has(tweet.authorId) && !replayed.has(tweet)) watermarks.noteAcked(tweet.authorId, tweet.id);
         scheduleSave();
       },
     });
     publisher = activePublisher;
+    const clock = options.watermarks ? new StreamClock(options.watermarks.delayMs) : undefined;
+    const partitions = clock
+      ? await untilDone(
+          `read the partitions of ${topic}`,
+          () => topicPartitionCount(options.kafka, topic),
+          stopping.signal,
+          log,
+        )
+      : undefined;
+    const watermarkTimer =
+      clock && partitions
+        ? setInterval(() => {
+            const watermarkMs = clock.advance(Date.now(), catchUp?.busy() ?? false);
+            if (watermarkMs !== undefined) activePublisher.publishWatermark({ watermarkMs, partitions });
+          }, options.watermarks!.intervalMs)
+        : undefined;
+    stopping.signal.addEventListener('abort', () => clearInterval(watermarkTimer), { once: true });
     const publish = (tweet: ObservedTweet): Promise<void> => {
       const acked = activePublisher.publish(tweet);
       // A rejection only means the producer stopped first; the mark was not saved, so a restart catches it up.
       acked.catch((error: unknown) => {
-        if (!(error instanceof PublisherClosedError)) log.error(`Tweet ${tweet.id} not published: ${errorMessage(error)}`);
+        if (!(error instanceof PublisherClosedError))
+          log.error(`Tweet ${tweet.id} not published: ${errorMessage(error)}`, { tweetId: tweet.id, topic });
       });
       return acked;
     };
+    // On disk before anything else happens to it; never rejects: a spool that cannot be written is reported, and
+    // the post goes on to Kafka without its durable copy rather than being held back.
+    let spoolErrorAtMs = 0;
+    const spoolWritten = async (tweet: ObservedTweet): Promise<void> => {
+      try {
+        await options.spool?.append(tweet);
+      } catch (error) {
+        if (Date.now() - spoolErrorAtMs >= 10_000) {
+          spoolErrorAtMs = Date.now();
+          log.error(`${errorMessage(error)}: publishing without a durable copy until it can be written again`);
+        }
+      }
+    };
+    const waitForRoom = async (): Promise<void> => {
+      await options.spool?.waitForRoom();
+      await activePublisher.waitForRoom();
+    };
+
+    // What the last run received and Kafka never acknowledged goes first, before anything is read.
+    const leftOver = options.spool?.pending() ?? [];
+    if (leftOver.length > 0)
+      log.info(
+        `Republishing ${leftOver.length} post(s) from the spool that Kafka had not acknowledged before the last stop`,
+      );
+    for (const tweet of leftOver) {
+      if (stopping.signal.aborted) break;
+      replayed.add(tweet);
+      counters.replayed++;
+      void publish(tweet).catch(() => undefined);
+      if (!activePublisher.hasRoom()) await unlessAborted(activePublisher.waitForRoom(), stopping.signal);
+    }
+
     if (settings) {
       refreshFollowed();
       catchUp = new CatchUp({
@@ -191,8 +294,18 @@ export function startProducer(options: ProducerOptions): Promise<ProducerHandle>
         readTimeline: settings.readTimeline,
         newestPostId: settings.newestPostId,
         users: () => [...refreshFollowed()],
-        publish,
-        waitForRoom: () => activePublisher.waitForRoom(),
+        publish: async (tweet) => {
+          // Read from a timeline rather than the stream, but received all the same (once on disk): logged like the stream's.
+          await spoolWritten(tweet);
+          if (logEachTweet)
+            log.info(`Received tweet #${tweet.id} from @${tweet.authorUsername ?? '?'}[${tweet.authorId}] (timeline)`, {
+              tweetId: tweet.id,
+              authorId: tweet.authorId,
+              source: 'timeline',
+            });
+          return publish(tweet);
+        },
+        waitForRoom,
         onBaseline: (user, id) => {
           baselines.set(user, id);
           scheduleSave(0);
@@ -208,7 +321,15 @@ export function startProducer(options: ProducerOptions): Promise<ProducerHandle>
       await catchUp.baselineUnknown(settings.users(), stopping.signal);
       // Saved before reading: a crash right after start must find the baselines, or it would take new ones later.
       const initial = new Map(baselines);
-      if (initial.size > 0 && (await untilDone(`save baselines to ${settings.progressTopic}`, () => saveProgress(producer, settings.progressTopic, initial), stopping.signal, log))) {
+      if (
+        initial.size > 0 &&
+        (await untilDone(
+          `save baselines to ${settings.progressTopic}`,
+          () => saveProgress(producer, settings.progressTopic, initial),
+          stopping.signal,
+          log,
+        ))
+      ) {
         watermarks.markSaved(initial);
         for (const user of initial.keys()) baselines.delete(user);
       }
@@ -222,18 +343,41 @@ export function startProducer(options: ProducerOptions): Promise<ProducerHandle>
       stopping.signal.addEventListener('abort', onStop, { once: true });
       let paused = false;
       try {
-        for await (const item of options.source.tweets(session.signal, { onConnected: () => catchUp?.trigger() })) {
+        for await (const item of options.source.tweets(session.signal, {
+          onConnected: () => {
+            catchUp?.trigger();
+            clock?.onConnected();
+          },
+          onDisconnected: () => clock?.onDisconnected(),
+        })) {
           counters.received++;
           const checked = validateObservedTweet(item);
           if (!checked.ok) {
             counters.skipped++;
-            log.warn(`Skipped a stream item that is not a usable tweet (${checked.reason}): ${JSON.stringify(item)?.slice(0, 200)}`);
+            log.warn(
+              `Skipped a stream item that is not a usable tweet (${checked.reason}): ${JSON.stringify(item)?.slice(0, 200)}`,
+            );
             continue;
           }
           const tweet = checked.value;
-          if (logEachTweet) log.info(`Received tweet #${tweet.id} from @${tweet.authorUsername ?? '?'}[${tweet.authorId}]`);
-          if (followed.has(tweet.authorId)) watermarks.noteReceived(tweet.authorId, tweet.id);
-          void publish(tweet).catch(() => undefined);
+          // Received once it is on disk: a kill from then on cannot lose it. Writes complete in order, so the
+          // publication order is the stream's; the stream is read at most the spool's window ahead of the disk.
+          inTransit++;
+          const received = spoolWritten(tweet).then(() => {
+            inTransit--;
+            if (logEachTweet)
+              log.info(`Received tweet #${tweet.id} from @${tweet.authorUsername ?? '?'}[${tweet.authorId}]`, {
+                tweetId: tweet.id,
+                authorId: tweet.authorId,
+              });
+            if (followed.has(tweet.authorId)) watermarks.noteReceived(tweet.authorId, tweet.id);
+            void publish(tweet).catch(() => undefined);
+          });
+          // The room checks below must see every post read so far in the publisher: wait for the disk when the
+          // publisher may be full (or the disk is a window behind); otherwise read on while it writes.
+          const spoolFull = options.spool !== undefined && !options.spool.hasRoom();
+          if (spoolFull || inTransit + activePublisher.unacknowledged() >= maxQueued)
+            await unlessAborted(received, session.signal);
           if (activePublisher.hasRoom()) continue;
           if (!catchUp) {
             // A replay cannot be re-read from where it was: backpressure only, the file waits.
@@ -249,7 +393,9 @@ export function startProducer(options: ProducerOptions): Promise<ProducerHandle>
           // bound; what is posted meanwhile is caught up from the timelines when reading resumes.
           paused = true;
           counters.readingPauses++;
-          log.warn(`Kafka is refusing records and ${activePublisher.unacknowledged()} are waiting: stopped reading ${options.source.description} until it accepts them`);
+          log.warn(
+            `Kafka is refusing records and ${activePublisher.unacknowledged()} are waiting: stopped reading ${options.source.description} until it accepts them`,
+          );
           break;
         }
       } catch (error) {
@@ -267,6 +413,7 @@ export function startProducer(options: ProducerOptions): Promise<ProducerHandle>
       } finally {
         stopping.signal.removeEventListener('abort', onStop);
         session.abort();
+        clock?.onDisconnected();
       }
       sourceFailures = 0;
       if (failure || stopping.signal.aborted) break;
@@ -277,18 +424,25 @@ export function startProducer(options: ProducerOptions): Promise<ProducerHandle>
         activePublisher.waitUntilAccepting().then(() => activePublisher.waitForRoom()),
         new Promise((resolve) => stopping.signal.addEventListener('abort', resolve, { once: true })),
       ]);
-      if (!stopping.signal.aborted) log.info(`Kafka accepts records again: reading ${options.source.description} again, catching up the gap`);
+      if (!stopping.signal.aborted)
+        log.info(`Kafka accepts records again: reading ${options.source.description} again, catching up the gap`);
     }
     return await finish(failure);
 
     async function finish(error?: unknown): Promise<ProducerStats> {
+      clearInterval(watermarkTimer);
       await catchUp?.stop();
+      // Posts still on their way to the disk reach the publisher first (one more turn runs their callbacks).
+      await options.spool?.settled();
+      await new Promise((resolve) => setImmediate(resolve));
       if (publisher) {
         const flushed = await publisher.flush(options.stopGraceMs ?? 5_000);
         if (!flushed) {
           log.warn(
             `${publisher.unacknowledged()} tweet(s) not acknowledged by Kafka within the grace period: dropped from memory; ` +
-              `followed users' posts among them are caught up from their timelines at the next start`,
+              (options.spool
+                ? `they stay in the spool and are republished at the next start`
+                : `followed users' posts among them are caught up from their timelines at the next start`),
           );
         }
         await publisher.close();
@@ -306,7 +460,7 @@ export function startProducer(options: ProducerOptions): Promise<ProducerHandle>
     }
   };
 
-  log.info(`Producer publishing ${options.source.description} to ${topic}`);
+  log.info(`Producer publishing ${options.source.description} to ${topic}`, { topic });
   const done = run();
   done.catch(() => undefined);
   return Promise.resolve({

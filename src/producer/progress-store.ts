@@ -62,12 +62,19 @@ export async function loadProgress(kafka: Kafka, topic: string, timeoutMs = 60_0
 }
 
 /** Writes marks (acks from all in-sync replicas) through the producer that published the tweets. */
-export async function saveProgress(producer: Producer, topic: string, marks: ReadonlyMap<string, string>): Promise<void> {
+export async function saveProgress(
+  producer: Producer,
+  topic: string,
+  marks: ReadonlyMap<string, string>,
+): Promise<void> {
   if (marks.size === 0) return;
   const atMs = Date.now();
   await producer.send({
     topic,
     acks: -1,
-    messages: [...marks].map(([user, sinceId]) => ({ key: user, value: JSON.stringify({ sinceId, atMs } satisfies ProgressValue) })),
+    messages: [...marks].map(([user, sinceId]) => ({
+      key: user,
+      value: JSON.stringify({ sinceId, atMs } satisfies ProgressValue),
+    })),
   });
 }

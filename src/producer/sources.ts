@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { Log } from '../kafka/log';
+import type { Log } from '../shared/log';
 import { streamTweets, syncStreamRules, toObservedTweet, type XClient } from '../x';
 import type { SourceHooks, TweetSource } from './producer';
 
@@ -45,11 +45,14 @@ export function xStreamSource(client: XClient, userIds: () => readonly string[],
     async *tweets(signal: AbortSignal, hooks?: SourceHooks) {
       const users = userIds();
       const rules = await syncStreamRules(client, users);
-      log.info(`Stream rules synced for ${users.length} followed users: ${rules.added.length} added, ${rules.deleted.length} deleted, ${rules.kept.length} kept`);
+      log.info(
+        `Stream rules synced for ${users.length} followed users: ${rules.added.length} added, ${rules.deleted.length} deleted, ${rules.kept.length} kept`,
+      );
       const stream = streamTweets(client, {
         signal,
         onEvent: (event) => {
           if (event.type === 'keep-alive') return;
+          if (event.type === 'connection-lost') hooks?.onDisconnected?.();
           const detail = 'message' in event ? `: ${event.message}` : '';
           if (event.type === 'connected' || event.type === 'reconnected') {
             log.info(`X stream ${event.type}`);

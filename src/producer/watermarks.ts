@@ -78,6 +78,7 @@ export class Watermarks {
 
   /** Records that `marks` reached the progress topic. */
   markSaved(marks: ReadonlyMap<string, string>): void {
-    for (const [user, id] of marks) if (newer(this.saved.get(user), id) || this.saved.get(user) === EMPTY_TIMELINE_MARK) this.saved.set(user, id);
+    for (const [user, id] of marks)
+      if (newer(this.saved.get(user), id) || this.saved.get(user) === EMPTY_TIMELINE_MARK) this.saved.set(user, id);
   }
 }

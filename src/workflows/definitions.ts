@@ -5,13 +5,20 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { TweetCount } from '../domain/ranking';
 import type { ObservedTweet } from '../domain/observed-tweet';
+import type { WatermarkReport } from '../domain/watermark';
 import type { ReportEntry } from '../activities/types';
 
 export type { ObservedTweet } from '../domain/observed-tweet';
+export type { WatermarkReport } from '../domain/watermark';
 export type { ReportEntry } from '../activities/types';
 
 /** A batch of tweets seen in the stream. Items are validated in the workflow; invalid ones are dropped and counted. */
 export const tweetsObserved = defineSignal<[ObservedTweet[]]>('tweetsObserved');
+/**
+ * The stream's event-time progress per partition, sent by the bridge once the tweets before the marks were
+ * delivered: a tick's file closes when the lowest mark passes its boundary (or the allowed lateness runs out).
+ */
+export const watermarksAdvanced = defineSignal<[WatermarkReport]>('watermarksAdvanced');
 /** The top tracked tweets by current count (gone ones skipped); `limit` defaults to the top size, at most 100. */
 export const leaderboard = defineQuery<LeaderboardEntry[], [limit?: number]>('leaderboard');
 export const status = defineQuery<TrackingStatus>('status');
@@ -46,6 +53,11 @@ export interface RetweetTrackingInput {
   maxRequestsPer15Min?: number;
   /** A cap on billed post reads per UTC day, for cost control (default none). */
   maxPostReadsPerDay?: number;
+  /**
+   * How long a tick waits past its boundary for the stream's watermark (default 5, at most half a tick): tweets
+   * created before the boundary that arrive later go into the next file and count as late.
+   */
+  allowedLatenessSeconds?: number;
   /** Continue-As-New after this many history events in a run (default 4,000). */
   continueAsNewAfterEvents?: number;
   /** Continue-As-New after this many history bytes in a run (default 2 MiB), when the server reports the size. */
@@ -77,6 +89,9 @@ export interface CarriedState {
   runNumber: number;
   counters: TrackingCounters;
   lastReport?: LastReport;
+  /** The stream's watermarks as last reported. */
+  watermarks?: WatermarkReport;
+  watermarkReceivedMs?: number;
 }
 
 export interface TrackingCounters {
@@ -99,6 +114,10 @@ export interface TrackingCounters {
   reportsWritten: number;
   failedReports: number;
   signalsReceived: number;
+  /** Tweets that arrived after the file of their creation time was closed: they went into a later file. */
+  lateTweets: number;
+  /** Ticks closed by the allowed lateness while watermarks flowed but had not passed the boundary. */
+  ticksClosedByLateness: number;
 }
 
 export interface LastReport {
@@ -165,4 +184,8 @@ export interface TrackingStatus extends TrackingCounters {
   historyBytes: number;
   lastError?: string;
   lastReport?: LastReport;
+  /** The lowest watermark over the stream's partitions (epoch ms), when watermarks flow. */
+  watermarkMs?: number;
+  /** Event time up to which files are closed: the last file holds the tweets created before it. */
+  closedUpToMs?: number;
 }

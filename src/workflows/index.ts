@@ -9,6 +9,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -25,6 +26,7 @@ import {
   status,
   tweetsObserved,
   unfollow,
+  watermarksAdvanced,
   type RetweetTrackingInput,
 } from './definitions';
 import { resolveOptions, type TrackingOptions } from './options';
@@ -32,6 +34,11 @@ import { output } from './output';
 import { TrackingState, type RunFacts } from './tracking-state';
 
 export * from './definitions';
+
+/** Histories recorded before event-time windows close their ticks at once; new ones may wait for the watermark. */
+const EVENT_TIME_PATCH = 'event-time-watermarks';
+/** Histories recorded before this fire the reports a long gap skipped past at once; new ones skip them. */
+const SKIP_GAP_REPORTS_PATCH = 'skip-reports-of-gaps';
 
 type Activities = ReturnType<typeof createActivities>;
 
@@ -75,6 +82,7 @@ function details(state: TrackingState, nowMs: number): string {
     `**Last tick** ${last} UTC · **tracked** ${s.trackedTweets} · **followed** ${s.followedUserIds.length}`,
     `**X today** ${s.xRequestsToday} requests, ${s.billedPostReadsToday} billed reads (~$${s.estimatedCostUsdToday})`,
     `**Missed/failed ticks** ${s.missedTicks}/${s.failedTicks} · **overdue** ${s.overdueTweets}`,
+    `**Event time** files closed up to ${s.closedUpToMs === undefined ? 'none yet' : formatBatchTime(s.closedUpToMs)} · **watermark** ${s.watermarkMs === undefined ? 'none' : formatBatchTime(s.watermarkMs)} · **late tweets** ${s.lateTweets}`,
     '',
     '**Top 5**',
     top || '(nothing tracked yet)',
@@ -87,6 +95,7 @@ export async function RetweetTracking(input: RetweetTrackingInput = {}): Promise
   const state = new TrackingState(options, input.carried);
 
   setHandler(tweetsObserved, (batch) => state.observe(batch, Date.now()));
+  setHandler(watermarksAdvanced, (report) => state.observeWatermarks(report, Date.now()));
   setHandler(leaderboard, (limit) => state.leaderboard(limit));
   setHandler(status, () => state.status(Date.now(), runFacts()));
   setHandler(followedUsers, () => state.followedUserIds());
@@ -99,7 +108,10 @@ export async function RetweetTracking(input: RetweetTrackingInput = {}): Promise
   const startReport = (atMs: number): void => {
     reportRunning = true;
     state.reportStarted();
-    reportActivity(options, `top-${options.topSize} report for ${formatBatchTime(atMs)} UTC`)(state.enrichInput(atMs))
+    reportActivity(
+      options,
+      `top-${options.topSize} report for ${formatBatchTime(atMs)} UTC`,
+    )(state.enrichInput(atMs))
       .then(
         (result) => {
           state.applyReport(result, atMs);
@@ -118,16 +130,36 @@ export async function RetweetTracking(input: RetweetTrackingInput = {}): Promise
     const nextMs = state.nextTickMs(Date.now());
     const waitMs = nextMs - Date.now();
     // Waits for the tick boundary, or less when the history or signal count calls for a new run first.
-    if (waitMs > 0 && (await condition(timeToContinue, waitMs, { summary: `tick at ${formatBatchTime(nextMs)} UTC` }))) break;
+    if (waitMs > 0 && (await condition(timeToContinue, waitMs, { summary: `tick at ${formatBatchTime(nextMs)} UTC` })))
+      break;
 
-    const tickMs = state.beginTick(Date.now());
+    const tickMs = state.beginTick(Date.now(), patched(SKIP_GAP_REPORTS_PATCH));
+    // Event time: the file holds the tweets posted before the boundary, so it waits until the stream's watermark
+    // says they all arrived, at most the allowed lateness. No watermarks (an older producer, a replay): no wait.
+    let byLateness = false;
+    if (!state.watermarkPassed(tickMs) && state.watermarksFlowing(Date.now()) && patched(EVENT_TIME_PATCH)) {
+      const waitMs = tickMs + options.allowedLatenessMs - Date.now();
+      byLateness = !(await condition(() => state.watermarkPassed(tickMs), Math.max(waitMs, 1), {
+        summary: 'watermark',
+      }));
+      // No worker ran while it waited, and the next boundary has passed: this one is missed, not written stale.
+      if (Date.now() >= tickMs + options.tickMs) {
+        state.missTick();
+        continue;
+      }
+    }
+    state.closeWindow(tickMs, byLateness);
     const refreshInput = state.refreshInput(tickMs, Date.now());
     const summary = `${formatBatchTime(tickMs)} UTC: look up ${refreshInput.lookupCount} tweets, file of ${refreshInput.counts ? refreshInput.counts.split(',').length : 0}`;
     try {
       const result = await refreshActivity(options, summary)(refreshInput);
       state.applyRefresh(result, tickMs, Date.now());
       output.print(result.printed);
-      if (result.stoppedBy) log.warn('lookups stopped early; unanswered tweets keep their counts', { stoppedBy: result.stoppedBy, notLookedUp: refreshInput.lookupCount });
+      if (result.stoppedBy)
+        log.warn('lookups stopped early; unanswered tweets keep their counts', {
+          stoppedBy: result.stoppedBy,
+          notLookedUp: refreshInput.lookupCount,
+        });
     } catch (error) {
       if (isCancellation(error)) throw error;
       state.recordTickFailure(error);

@@ -7,7 +7,10 @@ import { IdHeap } from './id-heap';
 /** What the workflow knows about one tracked tweet. Times are epoch ms of workflow time. */
 export interface TrackedTweet {
   count: number;
-  /** Posted time for the planner: the snowflake's, unless the tweet was first seen after its horizon (see below). */
+  /**
+   * Event time: when it was posted (X's created_at, else the snowflake's), never later than first seen; for a tweet
+   * first seen past its horizon, first seen (see `track`). A file for boundary B holds the tweets posted before B.
+   */
   postedMs: number;
   lastLookupMs?: number;
   lastChangeMs?: number;
@@ -21,6 +24,14 @@ export interface EncodedTweets {
   tweets: string;
   asOfMs: number;
   invalid: string;
+}
+
+/**
+ * Whether a tweet belongs in the file for boundary `beforeMs`: posted before it, or in a file already (the carried
+ * posted time is rounded to minutes, and a tweet never leaves the files once in them, until it retires).
+ */
+function inFile(tweet: TrackedTweet, beforeMs: number): boolean {
+  return tweet.postedMs < beforeMs || tweet.fileCount !== undefined;
 }
 
 /**
@@ -43,7 +54,8 @@ export class TrackedTweets {
     for (const id of decodeIds(carried.invalid)) this.invalid.add(id);
     for (const entry of carried.tweets ? carried.tweets.split(',') : []) {
       const [id, count, posted, lookup, change, file, gone] = entry.split(':');
-      const at = (minutes: string): number | undefined => (minutes === '' ? undefined : carried.asOfMs - Number(minutes) * 60_000);
+      const at = (minutes: string): number | undefined =>
+        minutes === '' ? undefined : carried.asOfMs - Number(minutes) * 60_000;
       this.insert(id, {
         count: Number(count),
         postedMs: at(posted) ?? carried.asOfMs,
@@ -75,7 +87,7 @@ export class TrackedTweets {
    * Starts tracking `id` (count `initial` until X answers). At capacity the oldest tweet makes room, unless the
    * new one is older still: then it is the one not tracked. Returns whether a tweet was left out.
    */
-  track(id: string, nowMs: number, initial = 0): { tracked: boolean; evicted: boolean } {
+  track(id: string, nowMs: number, initial = 0, createdAtMs?: number): { tracked: boolean; evicted: boolean } {
     const known = this.tweets.get(id);
     if (known) {
       // Seen again in the stream, so it exists: look it up again rather than trust an old "gone".
@@ -89,9 +101,9 @@ export class TrackedTweets {
       if (oldest === undefined || compareIds(id, oldest) < 0) return { tracked: false, evicted: true };
       this.remove(oldest);
     }
-    const minted = snowflakeTimeMs(id);
+    const posted = createdAtMs ?? snowflakeTimeMs(id);
     // A tweet first seen past its horizon (found late, or an old post retweeted again) gets a horizon from now.
-    const postedMs = minted !== undefined && nowMs - minted < this.horizonMs ? Math.min(minted, nowMs) : nowMs;
+    const postedMs = posted !== undefined && nowMs - posted < this.horizonMs ? Math.min(posted, nowMs) : nowMs;
     this.insert(id, { count: initial, postedMs, lastChangeMs: initial > 0 ? nowMs : undefined, gone: false });
     return { tracked: true, evicted };
   }
@@ -144,33 +156,51 @@ export class TrackedTweets {
     return retired;
   }
 
-  /** The planner's view of every tweet still worth a lookup (gone ones are not). */
-  plannerTweets(): PlannerTweet[] {
+  /** The planner's view of every tweet of the file before `beforeMs` still worth a lookup (gone ones are not). */
+  plannerTweets(beforeMs: number): PlannerTweet[] {
     const result: PlannerTweet[] = [];
     for (const [id, t] of this.tweets) {
-      if (!t.gone) result.push({ id, postedMs: t.postedMs, count: t.count, lastLookupMs: t.lastLookupMs, lastChangeMs: t.lastChangeMs });
+      if (!t.gone && inFile(t, beforeMs))
+        result.push({
+          id,
+          postedMs: t.postedMs,
+          count: t.count,
+          lastLookupMs: t.lastLookupMs,
+          lastChangeMs: t.lastChangeMs,
+        });
     }
     return result;
   }
 
-  /** Every tweet of the file, `lookup` ids first in their order: the activity's `counts` and `lookupCount`. */
-  fileEntries(lookup: readonly string[]): Array<[string, number]> {
+  /**
+   * Every tweet of the file for boundary `beforeMs` (posted before it), `lookup` ids first in their order: the
+   * activity's `counts` and `lookupCount`.
+   */
+  fileEntries(lookup: readonly string[], beforeMs: number): Array<[string, number]> {
     const first = new Set(lookup);
-    const entries: Array<[string, number]> = lookup.filter((id) => this.tweets.has(id)).map((id) => [id, this.tweets.get(id)!.count]);
-    for (const [id, t] of this.tweets) if (!first.has(id)) entries.push([id, t.count]);
+    const entries: Array<[string, number]> = lookup
+      .filter((id) => this.tweets.has(id))
+      .map((id) => [id, this.tweets.get(id)!.count]);
+    for (const [id, t] of this.tweets) if (!first.has(id) && inFile(t, beforeMs)) entries.push([id, t.count]);
     return entries;
   }
 
-  /** `id:count` of the last file for tweets that moved since (-1: not in a file yet), for the changelog. */
-  previousFileCounts(): Array<[string, number]> {
+  /** `id:count` of the last file for the file's tweets that moved since (-1: not in a file yet), for the changelog. */
+  previousFileCounts(beforeMs: number): Array<[string, number]> {
     const moved: Array<[string, number]> = [];
-    for (const [id, t] of this.tweets) if (t.fileCount === undefined || t.fileCount !== t.count) moved.push([id, t.fileCount ?? -1]);
+    for (const [id, t] of this.tweets) {
+      if (inFile(t, beforeMs) && (t.fileCount === undefined || t.fileCount !== t.count))
+        moved.push([id, t.fileCount ?? -1]);
+    }
     return moved;
   }
 
-  /** Remembers what the file just written holds. */
-  fileWritten(): void {
-    for (const t of this.tweets.values()) t.fileCount = t.count;
+  /** Remembers what the file just written holds (its ids: tweets tracked meanwhile were not in it). */
+  fileWritten(ids: ReadonlySet<string>): void {
+    for (const id of ids) {
+      const tweet = this.tweets.get(id);
+      if (tweet) tweet.fileCount = tweet.count;
+    }
   }
 
   /** Live tweets by count, gone ones skipped. */
@@ -197,11 +227,14 @@ export class TrackedTweets {
 
   /** The compact encoding carried through Continue-As-New (about 40 bytes a tweet). */
   encode(asOfMs: number): EncodedTweets {
-    const minutes = (ms: number | undefined): string => (ms === undefined ? '' : String(Math.round((asOfMs - ms) / 60_000)));
+    const minutes = (ms: number | undefined): string =>
+      ms === undefined ? '' : String(Math.round((asOfMs - ms) / 60_000));
     const parts: string[] = [];
     for (const [id, t] of this.tweets) {
       const file = t.fileCount === undefined ? '' : String(t.fileCount);
-      parts.push(`${id}:${t.count}:${minutes(t.postedMs)}:${minutes(t.lastLookupMs)}:${minutes(t.lastChangeMs)}:${file}:${t.gone ? 'g' : ''}`);
+      parts.push(
+        `${id}:${t.count}:${minutes(t.postedMs)}:${minutes(t.lastLookupMs)}:${minutes(t.lastChangeMs)}:${file}:${t.gone ? 'g' : ''}`,
+      );
     }
     return { tweets: parts.join(','), asOfMs, invalid: encodeIds(this.invalid) };
   }

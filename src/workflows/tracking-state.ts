@@ -4,8 +4,17 @@ import { validateObservedTweet } from '../domain/observed-tweet';
 import { UNKNOWN_LIMIT, UTC_DAY_MS } from '../domain/refresh-budget';
 import { planRefresh } from '../domain/refresh-planner';
 import { isBilledRead, recordUsage } from '../domain/refresh-usage';
-import { isSnowflakeId } from '../domain/tweet-id';
-import type { CarriedState, LastReport, LeaderboardEntry, TrackingCounters, TrackingStatus, XBudget, XUsage } from './definitions';
+import { isSnowflakeId, snowflakeTimeMs } from '../domain/tweet-id';
+import { PartitionWatermarks, validateWatermarkReport } from '../domain/watermark';
+import type {
+  CarriedState,
+  LastReport,
+  LeaderboardEntry,
+  TrackingCounters,
+  TrackingStatus,
+  XBudget,
+  XUsage,
+} from './definitions';
 import type { TrackingOptions } from './options';
 import { RecentIds } from './recent-ids';
 import { TrackedTweets } from './tracked-tweets';
@@ -30,9 +39,13 @@ export interface RunFacts {
   continueAsNewSuggested: boolean;
 }
 
-/** The refresh under way: its lookup list, and retweets streamed meanwhile (X's answer may predate them). */
+/** Watermarks flow while one came within this many ticks; otherwise ticks close at their boundary. */
+const WATERMARK_SILENCE_TICKS = 3;
+
+/** The refresh under way: its lookup list, the file's ids, and retweets streamed meanwhile (X's answer may predate them). */
 interface InFlight {
   lookup: string[];
+  fileIds: Set<string>;
   streamed: Map<string, number>;
 }
 
@@ -65,11 +78,26 @@ export class TrackingState {
   private inFlight?: InFlight;
   private lastPlan = { overdue: 0, budgetRequests: undefined as number | undefined };
   private signalsThisRun = 0;
+  private readonly watermarks = new PartitionWatermarks();
+  private watermarkReceivedMs?: number;
+  /** Files are closed up to this event time: a tweet posted before it that arrives now is late. */
+  private closedUpToMs?: number;
   /** Payload bytes this run added to the history, counted here because not every server reports the size. */
   private payloadBytesThisRun = 0;
   private readonly counters: TrackingCounters = {
-    droppedItems: 0, ignoredItems: 0, retweetsSeen: 0, evictedTweets: 0, missedTicks: 0, failedTicks: 0,
-    duplicateRetweets: 0, retiredTweets: 0, reportsWritten: 0, failedReports: 0, signalsReceived: 0,
+    droppedItems: 0,
+    ignoredItems: 0,
+    retweetsSeen: 0,
+    evictedTweets: 0,
+    missedTicks: 0,
+    failedTicks: 0,
+    duplicateRetweets: 0,
+    retiredTweets: 0,
+    reportsWritten: 0,
+    failedReports: 0,
+    signalsReceived: 0,
+    lateTweets: 0,
+    ticksClosedByLateness: 0,
   };
 
   constructor(
@@ -89,6 +117,9 @@ export class TrackingState {
     this.runNumber = carried.runNumber + 1;
     this.lastReport = carried.lastReport;
     Object.assign(this.counters, carried.counters);
+    if (carried.watermarks) this.watermarks.apply(carried.watermarks);
+    this.watermarkReceivedMs = carried.watermarkReceivedMs;
+    this.closedUpToMs = carried.lastTickMs;
   }
 
   // --- Signals and updates -------------------------------------------------------------------------------------
@@ -109,11 +140,11 @@ export class TrackingState {
         this.counters.droppedItems += 1;
         continue;
       }
-      const { id, authorId, retweetedOf } = checked.value;
+      const { id, authorId, retweetedOf, createdAt } = checked.value;
       if (retweetedOf) this.observeRetweet(id, retweetedOf.id, retweetedOf.authorId, nowMs);
       else if (this.followed.has(authorId)) {
         if (this.tweets.get(id) === undefined) this.usage.streamPostsToday += 1;
-        this.track(id, nowMs, 0);
+        this.track(id, nowMs, 0, createdAt === undefined ? undefined : Date.parse(createdAt));
       } else this.counters.ignoredItems += 1;
     }
   }
@@ -140,15 +171,53 @@ export class TrackingState {
     } else this.track(originalId, nowMs, 1);
   }
 
-  private track(id: string, nowMs: number, initial: number): void {
-    if (this.tweets.track(id, nowMs, initial).evicted) this.counters.evictedTweets += 1;
+  private track(id: string, nowMs: number, initial: number, createdAtMs?: number): void {
+    const { tracked, evicted } = this.tweets.track(id, nowMs, initial, createdAtMs);
+    if (evicted) this.counters.evictedTweets += 1;
+    // Posted before the last closed file's boundary: it belonged there, and goes into the next file instead.
+    const postedMs = createdAtMs ?? snowflakeTimeMs(id) ?? nowMs;
+    if (tracked && this.closedUpToMs !== undefined && postedMs < this.closedUpToMs) this.counters.lateTweets += 1;
+  }
+
+  /** Applies a `watermarksAdvanced` report. Never throws. */
+  observeWatermarks(report: unknown, nowMs: number): void {
+    this.signalsThisRun += 1;
+    this.counters.signalsReceived += 1;
+    const checked = validateWatermarkReport(report);
+    if (!checked.ok) {
+      this.counters.droppedItems += 1;
+      return;
+    }
+    this.watermarks.apply(checked.value);
+    this.watermarkReceivedMs = nowMs;
+  }
+
+  /** True while the stream's watermarks flow: a tick then waits (up to the allowed lateness) for them. */
+  watermarksFlowing(nowMs: number): boolean {
+    if (this.watermarks.low() === undefined || this.watermarkReceivedMs === undefined) return false;
+    return nowMs - this.watermarkReceivedMs <= WATERMARK_SILENCE_TICKS * this.options.tickMs;
+  }
+
+  /** True once every partition's watermark passed `boundaryMs`: every tweet posted before it has arrived. */
+  watermarkPassed(boundaryMs: number): boolean {
+    return (this.watermarks.low() ?? Number.NEGATIVE_INFINITY) >= boundaryMs;
+  }
+
+  /**
+   * Closes the tick's event-time window: the file holds the tweets posted before `boundaryMs`; later arrivals
+   * posted before it are late. `byLateness`: the wait ran out before the watermark passed.
+   */
+  closeWindow(boundaryMs: number, byLateness: boolean): void {
+    this.closedUpToMs = boundaryMs;
+    if (byLateness) this.counters.ticksClosedByLateness += 1;
   }
 
   /** Validates a `follow`/`unfollow` argument; throws (rejecting the update) with what is wrong. */
   validateUserIds(ids: unknown): void {
     if (!Array.isArray(ids) || ids.length === 0) throw new Error('give at least one user id');
     const bad = ids.filter((id) => !isSnowflakeId(id));
-    if (bad.length) throw new Error(`not X user ids (1 to 19 digits): ${bad.map((id) => JSON.stringify(id)).join(', ')}`);
+    if (bad.length)
+      throw new Error(`not X user ids (1 to 19 digits): ${bad.map((id) => JSON.stringify(id)).join(', ')}`);
   }
 
   follow(ids: readonly string[]): string[] {
@@ -175,16 +244,28 @@ export class TrackingState {
     return this.lastTickMs === undefined ? Math.floor(nowMs / tickMs) * tickMs + tickMs : this.lastTickMs + tickMs;
   }
 
-  /** Starts the tick for the current boundary; boundaries that passed unserved count as missed, not replayed. */
-  beginTick(nowMs: number): number {
-    const { tickMs } = this.options;
+  /**
+   * Starts the tick for the current boundary; boundaries that passed unserved count as missed, not replayed. After a
+   * gap of a report period or more (`skipReportsOfGaps`), the reports due in it are skipped, not fired on resuming:
+   * the cadence goes on from the next report boundary.
+   */
+  beginTick(nowMs: number, skipReportsOfGaps = false): number {
+    const { tickMs, reportEveryTicks } = this.options;
     const boundary = Math.floor(nowMs / tickMs) * tickMs;
     const tickMsAt = this.lastTickMs === undefined ? boundary : Math.max(boundary, this.lastTickMs + tickMs);
     const missed = this.lastTickMs === undefined ? 0 : (tickMsAt - this.lastTickMs) / tickMs - 1;
     this.counters.missedTicks += missed;
     this.tickNumber += 1 + missed;
     this.lastTickMs = tickMsAt;
+    if (skipReportsOfGaps && missed >= reportEveryTicks && this.tickNumber > this.nextReportTick) {
+      this.nextReportTick = (Math.floor(this.tickNumber / reportEveryTicks) + 1) * reportEveryTicks;
+    }
     return tickMsAt;
+  }
+
+  /** The tick begun could not run before the next boundary (no worker): counted as missed, like a passed boundary. */
+  missTick(): void {
+    this.counters.missedTicks += 1;
   }
 
   /** Plans the tick's lookups within X's budget and builds the activity input; retired tweets leave first. */
@@ -199,18 +280,20 @@ export class TrackingState {
       ...(o.maxRequestsPer15Min ? { maxRequestsPer15Min: o.maxRequestsPer15Min } : {}),
       ...(o.maxPostReadsPerDay ? { maxPostReadsPerDay: o.maxPostReadsPerDay } : {}),
     };
-    const plan = planRefresh(this.tweets.plannerTweets(), nowMs, this.xBudget, this.usage, settings);
+    const plan = planRefresh(this.tweets.plannerTweets(tickMs), nowMs, this.xBudget, this.usage, settings);
     this.counters.retiredTweets += this.tweets.retire(plan.retire).length;
     this.lastPlan = { overdue: plan.overdue, budgetRequests: plan.budgetRequests };
-    this.inFlight = { lookup: plan.lookup, streamed: new Map() };
+    const entries = this.tweets.fileEntries(plan.lookup, tickMs);
+    this.inFlight = { lookup: plan.lookup, fileIds: new Set(entries.map(([id]) => id)), streamed: new Map() };
     const input: RefreshInput = {
       minuteMs: tickMs,
-      counts: encodeCounts(this.tweets.fileEntries(plan.lookup)),
+      counts: encodeCounts(entries),
       lookupCount: plan.lookup.length,
-      previous: encodeCounts(this.tweets.previousFileCounts()),
+      previous: encodeCounts(this.tweets.previousFileCounts(tickMs)),
       // JSON has no Infinity: an unbounded budget is simply every request the list needs.
       maxRequests: Number.isFinite(plan.budgetRequests) ? Math.max(plan.budgetRequests, 0) : plan.requests,
-      deadlineMs: tickMs + Math.floor(o.tickMs * LOOKUP_SHARE_OF_TICK),
+      // From when the refresh starts: a tick that waited for the watermark still gets its share of lookups.
+      deadlineMs: Math.max(tickMs, nowMs) + Math.floor(o.tickMs * LOOKUP_SHARE_OF_TICK),
       printLines: o.printLines,
       plan: { budgetRequests: plan.budgetRequests, overdue: plan.overdue, staleMinutes: this.tweets.staleness(nowMs) },
     };
@@ -221,7 +304,7 @@ export class TrackingState {
   /** Applies X's answers: counts (plus what the stream added meanwhile), gone and refused ids, the budget. */
   applyRefresh(result: RefreshResult, tickMs: number, nowMs: number): void {
     this.payloadBytesThisRun += result.changed.length + result.notLookedUp.length + approxJsonBytes(result.gone);
-    const flight = this.inFlight ?? { lookup: [], streamed: new Map<string, number>() };
+    const flight = this.inFlight ?? { lookup: [], fileIds: new Set<string>(), streamed: new Map<string, number>() };
     this.inFlight = undefined;
     const changed = new Map(decodeCounts(result.changed));
     const unanswered = new Set([...decodeIds(result.notLookedUp), ...result.invalid]);
@@ -236,7 +319,7 @@ export class TrackingState {
     }
     this.tweets.markGone(result.gone);
     this.tweets.markInvalid(result.invalid);
-    this.tweets.fileWritten();
+    this.tweets.fileWritten(flight.fileIds);
     if (result.rateLimit) this.xBudget = { ...result.rateLimit, observedAtMs: nowMs };
     if (result.refusedUntilMs && (this.xBudget?.remaining !== 0 || this.xBudget.resetMs < result.refusedUntilMs)) {
       // A 429 without a window size: nothing until its reset, then the smallest plan's window until X says more.
@@ -263,7 +346,14 @@ export class TrackingState {
   private rollDay(nowMs: number): void {
     const dayStart = Math.floor(nowMs / UTC_DAY_MS) * UTC_DAY_MS;
     if (this.usage.utcDayStartMs === dayStart) return;
-    this.usage = { ...this.usage, utcDayStartMs: dayStart, postReadsToday: 0, lookupRequestsToday: 0, refusedRequestsToday: 0, streamPostsToday: 0 };
+    this.usage = {
+      ...this.usage,
+      utcDayStartMs: dayStart,
+      postReadsToday: 0,
+      lookupRequestsToday: 0,
+      refusedRequestsToday: 0,
+      streamPostsToday: 0,
+    };
   }
 
   // --- Reports -------------------------------------------------------------------------------------------------
@@ -304,7 +394,8 @@ export class TrackingState {
   // --- Queries and Continue-As-New -----------------------------------------------------------------------------
 
   leaderboard(limit: unknown): LeaderboardEntry[] {
-    const n = typeof limit === 'number' && Number.isInteger(limit) ? Math.min(Math.max(limit, 1), 100) : this.options.topSize;
+    const n =
+      typeof limit === 'number' && Number.isInteger(limit) ? Math.min(Math.max(limit, 1), 100) : this.options.topSize;
     return this.tweets.ranked(n);
   }
 
@@ -348,6 +439,8 @@ export class TrackingState {
       historyBytes: Math.max(facts.historySize, this.payloadBytesThisRun),
       lastError: this.lastError,
       lastReport: this.lastReport,
+      watermarkMs: this.watermarks.low(),
+      closedUpToMs: this.closedUpToMs,
     };
   }
 
@@ -364,6 +457,8 @@ export class TrackingState {
       runNumber: this.runNumber,
       counters: { ...this.counters },
       lastReport: this.lastReport,
+      watermarks: this.watermarks.toReport(),
+      watermarkReceivedMs: this.watermarkReceivedMs,
     };
   }
 }

@@ -1,8 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { Agent, type AgentOptions } from 'node:https';
 import { rootCertificates } from 'node:tls';
-import { type ITwitterApiClientPlugin, TwitterApi, type TwitterApiReadOnly } from 'twitter-api-v2';
+import {
+  ApiPartialResponseError,
+  type ITwitterApiClientPlugin,
+  type TwitterRateLimit,
+  TwitterApi,
+  type TwitterApiReadOnly,
+} from 'twitter-api-v2';
 import { DEFAULT_X_API_BASE_URL as X_ORIGIN, type XConfig } from './config';
+import { endpointName, postIdsOf, type XRequestObserver } from './request-observer';
+import type { RateLimitState } from './types';
 
 /** A twitter-api-v2 client and the connection pool it uses, closed together. */
 export interface XClient {
@@ -25,8 +33,37 @@ export function baseUrlPlugin(baseUrl: URL): ITwitterApiClientPlugin {
   };
 }
 
-/** An app-auth read-only client for `config.baseUrl` that also trusts `config.caFile`. */
-export function createXClient(config: XConfig): XClient {
+const rateLimitState = (rate: TwitterRateLimit | undefined): RateLimitState | undefined =>
+  rate ? { limit: rate.limit, remaining: rate.remaining, resetMs: rate.reset * 1000 } : undefined;
+
+/**
+ * A client plugin that reports every REST request's endpoint, status, rate-limit headers and posts to `observer`
+ * (the filtered stream's connection is not a REST request: the producer reports it). It only reads: the answer
+ * or the error goes on to the caller unchanged.
+ */
+export function observerPlugin(observer: XRequestObserver): ITwitterApiClientPlugin {
+  return {
+    onAfterRequest: ({ computedParams, url, response }) => {
+      const endpoint = endpointName(computedParams.method, url.pathname);
+      const rateLimit = rateLimitState(response.rateLimit);
+      observer.request({ endpoint, status: '2xx', rateLimit, postIds: postIdsOf(endpoint, response.data) });
+    },
+    onResponseError: ({ computedParams, url, error }) => {
+      const endpoint = endpointName(computedParams.method, url.pathname);
+      const rateLimit = rateLimitState(error.rateLimit);
+      observer.request({ endpoint, status: String(error.code), rateLimit, postIds: [] });
+    },
+    onRequestError: ({ computedParams, url, error }) => {
+      // A partial response had a status; a request error (refused, reset, TLS, timeout) never got one.
+      const code = error instanceof ApiPartialResponseError ? error.response?.statusCode : undefined;
+      const status = code ? String(code) : 'network';
+      observer.request({ endpoint: endpointName(computedParams.method, url.pathname), status, postIds: [] });
+    },
+  };
+}
+
+/** An app-auth read-only client for `config.baseUrl` that also trusts `config.caFile`; `observer` sees each request. */
+export function createXClient(config: XConfig, observer?: XRequestObserver): XClient {
   const agentOptions: AgentOptions = { keepAlive: true, maxSockets: 16 };
   if (config.caFile) {
     let extraCa: Buffer;
@@ -39,7 +76,9 @@ export function createXClient(config: XConfig): XClient {
     agentOptions.ca = [...rootCertificates, extraCa.toString('utf8')];
   }
   const agent = new Agent(agentOptions);
-  const plugins = config.baseUrl.origin === X_ORIGIN && config.baseUrl.pathname === '/' ? [] : [baseUrlPlugin(config.baseUrl)];
+  const atX = config.baseUrl.origin === X_ORIGIN && config.baseUrl.pathname === '/';
+  const plugins: ITwitterApiClientPlugin[] = atX ? [] : [baseUrlPlugin(config.baseUrl)];
+  if (observer) plugins.push(observerPlugin(observer));
   const api = new TwitterApi(config.bearerToken, { httpAgent: agent, plugins }).readOnly;
   return { api, config, close: () => agent.destroy() };
 }

@@ -22,7 +22,8 @@ export const DEFAULT_X_API_BASE_URL = 'https://api.x.com';
 /** Reads X_BEARER_TOKEN, X_API_BASE_URL, X_API_CA_FILE, X_STREAM_BACKFILL_MINUTES and X_STREAM_RETWEETS. */
 export function readXConfig(env: Env = processEnv()): XConfig {
   const streamRetweets = readString(env, 'X_STREAM_RETWEETS', 'off');
-  if (streamRetweets !== 'on' && streamRetweets !== 'off') throw new ConfigError('X_STREAM_RETWEETS', `must be on or off, got "${streamRetweets}"`);
+  if (streamRetweets !== 'on' && streamRetweets !== 'off')
+    throw new ConfigError('X_STREAM_RETWEETS', `must be on or off, got "${streamRetweets}"`);
   return makeXConfig({
     streamRetweets: streamRetweets === 'on',
     bearerToken: readString(env, 'X_BEARER_TOKEN'),

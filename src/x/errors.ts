@@ -33,13 +33,16 @@ export class XRateLimitError extends XApiError {
 /** Without an `x-rate-limit-reset` header, X's advice for 429 is to wait a minute. */
 const DEFAULT_RATE_LIMIT_WAIT_MS = 60_000;
 
-const TLS_CODES = /^(CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET_ISSUER|VERIFY_LEAF)|ERR_TLS_CERT)/;
+const TLS_CODES =
+  /^(CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET_ISSUER|VERIFY_LEAF)|ERR_TLS_CERT)/;
 
 function problemText(data: unknown): string {
   if (typeof data !== 'object' || data === null) return '';
   const body = data as { title?: unknown; detail?: unknown; errors?: { message?: unknown; detail?: unknown }[] };
   const first = Array.isArray(body.errors) ? body.errors[0] : undefined;
-  const parts = [body.title, body.detail, first?.message ?? first?.detail].filter((p): p is string => typeof p === 'string');
+  const parts = [body.title, body.detail, first?.message ?? first?.detail].filter(
+    (p): p is string => typeof p === 'string',
+  );
   return parts.length ? `: ${[...new Set(parts)].join(' - ')}` : '';
 }
 
@@ -56,7 +59,11 @@ export function toXError(error: unknown, endpoint: string, nowMs: number = Date.
     }
     const detail = problemText(error.data);
     if (status === 401) {
-      return new XApiError(`X rejected the bearer token for ${endpoint} (HTTP 401${detail}): check X_BEARER_TOKEN`, 401, false);
+      return new XApiError(
+        `X rejected the bearer token for ${endpoint} (HTTP 401${detail}): check X_BEARER_TOKEN`,
+        401,
+        false,
+      );
     }
     if (status === 403) {
       return new XApiError(
@@ -65,12 +72,15 @@ export function toXError(error: unknown, endpoint: string, nowMs: number = Date.
         false,
       );
     }
-    if (status >= 500) return new XApiError(`X failed on ${endpoint} (HTTP ${status}${detail}); retrying may help`, status, true);
+    if (status >= 500)
+      return new XApiError(`X failed on ${endpoint} (HTTP ${status}${detail}); retrying may help`, status, true);
     return new XApiError(`X rejected ${endpoint} as invalid (HTTP ${status}${detail})`, status, false);
   }
   if (error instanceof ApiRequestError) {
     // twitter-api-v2 1.29 stores the cause as `error` but its `requestError` getter reads another key.
-    const cause = (error.requestError ?? (error as unknown as { _options?: { error?: Error } })._options?.error ?? error) as NodeJS.ErrnoException;
+    const cause = (error.requestError ??
+      (error as unknown as { _options?: { error?: Error } })._options?.error ??
+      error) as NodeJS.ErrnoException;
     if (cause.code && TLS_CODES.test(cause.code)) {
       return new XApiError(
         `TLS check failed calling ${endpoint} (${cause.code}): set X_API_CA_FILE to the CA of X_API_BASE_URL`,
@@ -81,7 +91,15 @@ export function toXError(error: unknown, endpoint: string, nowMs: number = Date.
     return new XApiError(`Network error calling ${endpoint}: ${cause.code ?? cause.message}`, undefined, true);
   }
   if (error instanceof ApiPartialResponseError) {
-    return new XApiError(`Connection to X dropped during ${endpoint}: ${error.message}`, error.response?.statusCode, true);
+    return new XApiError(
+      `Connection to X dropped during ${endpoint}: ${error.message}`,
+      error.response?.statusCode,
+      true,
+    );
   }
-  return new XApiError(`Unexpected error calling ${endpoint}: ${(error as Error)?.message ?? String(error)}`, undefined, true);
+  return new XApiError(
+    `Unexpected error calling ${endpoint}: ${(error as Error)?.message ?? String(error)}`,
+    undefined,
+    true,
+  );
 }

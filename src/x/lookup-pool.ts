@@ -48,7 +48,11 @@ export interface LookupReport {
  * answers: a 429 ends the lookups and keeps what was answered, a 400 is split until the refused ids are isolated,
  * a network or 5xx failure is tried once more; only cancellation rejects.
  */
-export async function lookupAll(x: TweetLookup, ids: readonly string[], options: LookupAllOptions = {}): Promise<LookupReport> {
+export async function lookupAll(
+  x: TweetLookup,
+  ids: readonly string[],
+  options: LookupAllOptions = {},
+): Promise<LookupReport> {
   const now = options.now ?? Date.now;
   const unique = [...new Set(ids)];
   const report: LookupReport = {
@@ -63,12 +67,16 @@ export async function lookupAll(x: TweetLookup, ids: readonly string[], options:
   // id is a one-off (it is never looked up again), and without it every later tick would fail the same way.
   const queue: Array<{ ids: string[]; split: boolean }> = [];
   const valid = unique.filter(isSnowflakeId);
-  for (let i = 0; i < valid.length; i += LOOKUP_BATCH_SIZE) queue.push({ ids: valid.slice(i, i + LOOKUP_BATCH_SIZE), split: false });
+  for (let i = 0; i < valid.length; i += LOOKUP_BATCH_SIZE)
+    queue.push({ ids: valid.slice(i, i + LOOKUP_BATCH_SIZE), split: false });
   let splitRequests = 0;
   let answered = 0;
   // At the deadline, answers still outstanding are given up (a half-open connection must not cost the file).
   const deadline = new AbortController();
-  const timer = options.deadlineMs === undefined ? undefined : setTimeout(() => deadline.abort(new DeadlineReached()), Math.max(0, options.deadlineMs - now()));
+  const timer =
+    options.deadlineMs === undefined
+      ? undefined
+      : setTimeout(() => deadline.abort(new DeadlineReached()), Math.max(0, options.deadlineMs - now()));
 
   const stop = (reason: string): void => {
     report.stoppedBy ??= reason;
@@ -85,7 +93,8 @@ export async function lookupAll(x: TweetLookup, ids: readonly string[], options:
     if (!rate) return;
     const last = report.rateLimit;
     // Answers arrive out of order: the later window, then the fewer remaining, is the current state.
-    if (!last || rate.resetMs > last.resetMs || (rate.resetMs === last.resetMs && rate.remaining < last.remaining)) report.rateLimit = rate;
+    if (!last || rate.resetMs > last.resetMs || (rate.resetMs === last.resetMs && rate.remaining < last.remaining))
+      report.rateLimit = rate;
   };
 
   const request = async (batch: string[], split: boolean, retried = false): Promise<void> => {
@@ -105,7 +114,11 @@ export async function lookupAll(x: TweetLookup, ids: readonly string[], options:
         report.notLookedUp.push(...batch);
         return;
       }
-      if (error instanceof XApiError && error.status === 400 && (batch.length > 1 || error.message.includes(batch[0]))) {
+      if (
+        error instanceof XApiError &&
+        error.status === 400 &&
+        (batch.length > 1 || error.message.includes(batch[0]))
+      ) {
         // Flagged only when X names the id: a 400 about anything else must never drop tweets from tracking.
         if (batch.length === 1) report.invalidIds.push(batch[0]);
         else {
@@ -158,7 +171,8 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promis
   signal.throwIfAborted();
   return new Promise<T>((resolve, reject) => {
     // The reason is what the aborter passed: Temporal's cancellation failure, or DeadlineReached.
-    const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
+    const onAbort = (): void =>
+      reject(signal.reason instanceof Error ? signal.reason : new Error(String(signal.reason)));
     signal.addEventListener('abort', onAbort, { once: true });
     work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });

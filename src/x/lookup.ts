@@ -54,7 +54,12 @@ export class XTweetLookup implements TweetLookup {
       );
       const result = parseLookupResponse(batch, response.data);
       const rate = response.rateLimit;
-      if (rate) result.rateLimit = { limit: rate.limit, remaining: rate.remaining, resetMs: rate.reset * 1000 } satisfies RateLimitState;
+      if (rate)
+        result.rateLimit = {
+          limit: rate.limit,
+          remaining: rate.remaining,
+          resetMs: rate.reset * 1000,
+        } satisfies RateLimitState;
       return result;
     } catch (error) {
       throw toXError(error, 'GET /2/tweets');

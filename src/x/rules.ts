@@ -12,7 +12,11 @@ export const MAX_RULE_LENGTH = 512;
  * Rule values that match the users' own posts (`from:<id>`) and, with `retweets`, other accounts' retweets of them
  * (`retweets_of:<id>`, what v1.1 `follow=` used to deliver), joined with OR, split so no rule exceeds `maxLength`.
  */
-export function buildStreamRules(userIds: readonly string[], maxLength: number = MAX_RULE_LENGTH, retweets = true): string[] {
+export function buildStreamRules(
+  userIds: readonly string[],
+  maxLength: number = MAX_RULE_LENGTH,
+  retweets = true,
+): string[] {
   const rules: string[] = [];
   let current = '';
   for (const id of [...new Set(userIds)].sort()) {

@@ -1,5 +1,10 @@
 import type { Readable } from 'node:stream';
-import { ETwitterStreamEvent, type TweetStream, type Tweetv2FieldsParams, type TweetV2SingleStreamResult } from 'twitter-api-v2';
+import {
+  ETwitterStreamEvent,
+  type TweetStream,
+  type Tweetv2FieldsParams,
+  type TweetV2SingleStreamResult,
+} from 'twitter-api-v2';
 import type { ObservedTweet } from '../domain/observed-tweet';
 import { xReconnectDelayMs } from './backoff';
 import type { XClient } from './client';
@@ -147,7 +152,10 @@ export async function* streamTweets(client: XClient, options: StreamTweetsOption
     if (frame.kind === 'heartbeat') return onEvent?.({ type: 'keep-alive' });
     if (frame.kind === 'invalid') {
       // Never silent: the post is lost unless X replays it, which a reconnect with backfill_minutes asks for.
-      const action = backfill > 0 ? `reconnecting with backfill_minutes=${backfill} to recover it` : 'it is lost (no backfill); reading on at the next frame';
+      const action =
+        backfill > 0
+          ? `reconnecting with backfill_minutes=${backfill} to recover it`
+          : 'it is lost (no backfill); reading on at the next frame';
       onEvent?.({ type: 'stream-error', message: `unparseable stream frame of ${frame.bytes} bytes: ${action}` });
       if (backfill > 0) res.destroy();
       return;
@@ -155,7 +163,10 @@ export async function* streamTweets(client: XClient, options: StreamTweetsOption
     const payload = frame.value as TweetV2SingleStreamResult & { errors?: { title?: string; detail?: string }[] };
     if (!payload?.data && Array.isArray(payload?.errors)) {
       const first = payload.errors[0];
-      onEvent?.({ type: 'stream-error', message: `X sent an error on the stream: ${first?.title ?? 'error'}${first?.detail ? ` - ${first.detail}` : ''}` });
+      onEvent?.({
+        type: 'stream-error',
+        message: `X sent an error on the stream: ${first?.title ?? 'error'}${first?.detail ? ` - ${first.detail}` : ''}`,
+      });
       return;
     }
     const tweet = parseStreamPayload(payload);

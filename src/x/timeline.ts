@@ -55,15 +55,28 @@ export function parseTimelinePage(response: TweetV2UserTimelineResult): Observed
 }
 
 /** One page of `userId`'s timeline; throws `XApiError` (an `XRateLimitError` for a 429). */
-export async function fetchTimelinePage(client: XClient, userId: string, options: { sinceId?: string; pageSize?: number; paginationToken?: string } = {}): Promise<TimelinePage> {
+export async function fetchTimelinePage(
+  client: XClient,
+  userId: string,
+  options: { sinceId?: string; pageSize?: number; paginationToken?: string } = {},
+): Promise<TimelinePage> {
   const query: Record<string, string | number> = {
-    ...Object.fromEntries(Object.entries(TIMELINE_PARAMS).map(([name, value]) => [name, Array.isArray(value) ? value.join(',') : String(value)])),
+    ...Object.fromEntries(
+      Object.entries(TIMELINE_PARAMS).map(([name, value]) => [
+        name,
+        Array.isArray(value) ? value.join(',') : String(value),
+      ]),
+    ),
     max_results: Math.min(TIMELINE_PAGE_SIZE, Math.max(5, options.pageSize ?? TIMELINE_PAGE_SIZE)),
   };
   if (options.sinceId) query.since_id = options.sinceId;
   if (options.paginationToken) query.pagination_token = options.paginationToken;
   try {
-    const response = await client.api.v2.get<TweetV2UserTimelineResult>(`users/${encodeURIComponent(userId)}/tweets`, query, { fullResponse: true });
+    const response = await client.api.v2.get<TweetV2UserTimelineResult>(
+      `users/${encodeURIComponent(userId)}/tweets`,
+      query,
+      { fullResponse: true },
+    );
     const page: TimelinePage = { tweets: parseTimelinePage(response.data) };
     if (response.data.meta?.next_token) page.nextToken = response.data.meta.next_token;
     if (response.rateLimit) {
@@ -81,15 +94,23 @@ export async function fetchTimelinePage(client: XClient, userId: string, options
  * limits: a 429 waits for its reset and retries; an exhausted window (`x-rate-limit-remaining: 0`) waits before
  * the next page. Other failures are thrown (`XApiError`); an abort ends it with what was read so far.
  */
-export async function fetchTimelineSince(client: XClient, userId: string, options: TimelineOptions = {}): Promise<ObservedTweet[]> {
+export async function fetchTimelineSince(
+  client: XClient,
+  userId: string,
+  options: TimelineOptions = {},
+): Promise<ObservedTweet[]> {
   const sleep = options.sleep ?? abortableSleep;
   const now = options.now ?? Date.now;
   const tweets: ObservedTweet[] = [];
   let token: string | undefined;
-  for (let pages = 0; pages < (options.maxPages ?? MAX_PAGES) && !options.signal?.aborted; ) {
+  for (let pages = 0; pages < (options.maxPages ?? MAX_PAGES) && !options.signal?.aborted;) {
     let page: TimelinePage;
     try {
-      page = await fetchTimelinePage(client, userId, { sinceId: options.sinceId, pageSize: options.pageSize, paginationToken: token });
+      page = await fetchTimelinePage(client, userId, {
+        sinceId: options.sinceId,
+        pageSize: options.pageSize,
+        paginationToken: token,
+      });
     } catch (error) {
       if (!(error instanceof XRateLimitError)) throw error;
       const waitMs = Math.max(1000, error.resetAtMs - now());

@@ -8,6 +8,7 @@ import { ensureProductTopics } from '../../src/kafka/topics';
 import { eventually, produceTweets, sampleTweet } from '../kafka/helpers';
 import { startPrivateKafka, type PrivateKafka } from '../support/private-kafka';
 import { requireTemporal } from '../support/services';
+import { TEST_NAMESPACE } from '../support/namespace';
 
 /** The tweets of every `tweetsObserved` signal in the workflow's history, in order. */
 async function signalledIds(client: Client, workflowId: string): Promise<string[]> {
@@ -31,7 +32,7 @@ describe('`npm run bridge` across a Kafka broker restart (a private broker)', ()
 
   beforeAll(async () => {
     connection = await Connection.connect({ address: await requireTemporal() });
-    client = new Client({ connection });
+    client = new Client({ connection, namespace: TEST_NAMESPACE });
     broker = await startPrivateKafka();
     kafka = createKafka({ brokers: broker.brokers, clientId: 'bridge-restart-test', tweetsPartitions: 3 });
     await ensureProductTopics(kafka, { tweets: 'tweets', deadLetters: 'tweets.dlq', progress: 'tweets.progress' }, 3);
@@ -47,7 +48,12 @@ describe('`npm run bridge` across a Kafka broker restart (a private broker)', ()
     const bridge = startTsProcess({
       name: 'bridge',
       script: 'src/bridge/main.ts',
-      env: { ...process.env, KAFKA_BROKERS: broker.brokers.join(','), BRIDGE_WORKFLOW_ID: workflowId, BRIDGE_FLUSH_INTERVAL_MS: '200' },
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: broker.brokers.join(','),
+        BRIDGE_WORKFLOW_ID: workflowId,
+        BRIDGE_FLUSH_INTERVAL_MS: '200',
+      },
       onLine: (line) => lines.push(line),
     });
     const output = (): string => lines.join('\n');
@@ -55,7 +61,9 @@ describe('`npm run bridge` across a Kafka broker restart (a private broker)', ()
       await eventually('the bridge to start', () => (output().includes('Bridge consuming') ? true : undefined), 60_000);
       const before = [sampleTweet(), sampleTweet(), sampleTweet()];
       await produceTweets(kafka, 'tweets', before);
-      await eventually('the first tweets signalled', async () => ((await signalledIds(client, workflowId).catch((): string[] => [])).length >= 3 ? true : undefined));
+      await eventually('the first tweets signalled', async () =>
+        (await signalledIds(client, workflowId).catch((): string[] => [])).length >= 3 ? true : undefined,
+      );
 
       // A clean broker stop (as `stack.sh down kafka`) and 5 s down: before the fix this left the bridge alive after
       // "Bridge stopped" with a socket kafkajs had reopened (3 runs of 3); a 150 s SIGKILL outage is survived too.
@@ -95,7 +103,12 @@ describe('`npm run bridge` across a Kafka broker restart (a private broker)', ()
     const bridge = startTsProcess({
       name: 'bridge',
       script: 'src/bridge/main.ts',
-      env: { ...process.env, KAFKA_BROKERS: broker.brokers.join(','), BRIDGE_WORKFLOW_ID: workflowId, BRIDGE_FLUSH_INTERVAL_MS: '200' },
+      env: {
+        ...process.env,
+        KAFKA_BROKERS: broker.brokers.join(','),
+        BRIDGE_WORKFLOW_ID: workflowId,
+        BRIDGE_FLUSH_INTERVAL_MS: '200',
+      },
       onLine: (line) => lines.push(line),
     });
     const output = (): string => lines.join('\n');
@@ -103,15 +116,23 @@ describe('`npm run bridge` across a Kafka broker restart (a private broker)', ()
       await eventually('the bridge to start', () => (output().includes('Bridge consuming') ? true : undefined), 60_000);
       const tweets = [sampleTweet(), sampleTweet()];
       await produceTweets(kafka, 'tweets', tweets);
-      await eventually('the tweets signalled', async () => ((await signalledIds(client, workflowId).catch((): string[] => [])).length >= 2 ? true : undefined));
+      await eventually('the tweets signalled', async () =>
+        (await signalledIds(client, workflowId).catch((): string[] => [])).length >= 2 ? true : undefined,
+      );
 
       await broker.kill();
-      await eventually('the consumer crashed and restarting', () => (output().includes('Kafka consumer crashed, restarting') ? true : undefined), 120_000);
+      await eventually(
+        'the consumer crashed and restarting',
+        () => (output().includes('Kafka consumer crashed, restarting') ? true : undefined),
+        120_000,
+      );
       bridge.child.kill('SIGTERM');
       const signalledAt = Date.now();
       // The broker returns while the bridge stops: a restart kafkajs had scheduled must not bring the consumer back.
       await broker.start();
-      const timeout = new Promise<string>((resolve) => setTimeout(() => resolve('still running'), EXIT_WITHIN_MS + 5_000));
+      const timeout = new Promise<string>((resolve) =>
+        setTimeout(() => resolve('still running'), EXIT_WITHIN_MS + 5_000),
+      );
       const outcome = await Promise.race([bridge.exited, timeout]);
       expect({ outcome, output: outcome === 0 ? '' : output().slice(-3000) }).toEqual({ outcome: 0, output: '' });
       expect(Date.now() - signalledAt).toBeLessThan(EXIT_WITHIN_MS + 5_000);

@@ -3,8 +3,17 @@ import { Client, Connection } from '@temporalio/client';
 import type { Kafka } from 'kafkajs';
 import { startTsProcess, type ManagedProcess } from '../../src/demo/child-processes';
 import type { ObservedTweet } from '../../src/domain/observed-tweet';
-import { committedOffsets, createTopic, deleteTopics, eventually, produceTweets, sampleTweet, testKafka } from '../kafka/helpers';
+import {
+  committedOffsets,
+  createTopic,
+  deleteTopics,
+  eventually,
+  produceTweets,
+  sampleTweet,
+  testKafka,
+} from '../kafka/helpers';
 import { requireTemporal } from '../support/services';
+import { TEST_NAMESPACE } from '../support/namespace';
 
 /** The tweets of every `tweetsObserved` signal in the workflow's history, in order. */
 async function signalledTweets(client: Client, workflowId: string): Promise<ObservedTweet[]> {
@@ -20,7 +29,12 @@ async function signalledTweets(client: Client, workflowId: string): Promise<Obse
 /** `npm run bridge` as a real process, with everything it prints collected. */
 function startBridgeProcess(env: NodeJS.ProcessEnv): { bridge: ManagedProcess; output: () => string } {
   const lines: string[] = [];
-  const bridge = startTsProcess({ name: 'bridge', script: 'src/bridge/main.ts', env: { ...process.env, ...env }, onLine: (line) => lines.push(line) });
+  const bridge = startTsProcess({
+    name: 'bridge',
+    script: 'src/bridge/main.ts',
+    env: { ...process.env, ...env },
+    onLine: (line) => lines.push(line),
+  });
   return { bridge, output: () => lines.join('\n') };
 }
 
@@ -33,7 +47,7 @@ describe('`npm run bridge` (the process)', () => {
   beforeAll(async () => {
     kafka = await testKafka();
     connection = await Connection.connect({ address: await requireTemporal() });
-    client = new Client({ connection });
+    client = new Client({ connection, namespace: TEST_NAMESPACE });
   });
   afterAll(async () => {
     await connection?.close();
@@ -88,9 +102,17 @@ describe('`npm run bridge` (the process)', () => {
     const groupId = `bridge-cli-test-${randomUUID()}`;
     await produceTweets(kafka, topic, [sampleTweet()]);
     // Port 1 on loopback: nothing listens there.
-    const { bridge, output } = startBridgeProcess({ KAFKA_TWEETS_TOPIC: topic, BRIDGE_GROUP_ID: groupId, TEMPORAL_ADDRESS: '127.0.0.1:1' });
+    const { bridge, output } = startBridgeProcess({
+      KAFKA_TWEETS_TOPIC: topic,
+      BRIDGE_GROUP_ID: groupId,
+      TEMPORAL_ADDRESS: '127.0.0.1:1',
+    });
     try {
-      await eventually('two connection attempts', () => ((output().match(/Temporal not reachable at 127\.0\.0\.1:1/g) ?? []).length >= 2 ? true : undefined), 60_000);
+      await eventually(
+        'two connection attempts',
+        () => ((output().match(/Temporal not reachable at 127\.0\.0\.1:1/g) ?? []).length >= 2 ? true : undefined),
+        60_000,
+      );
       expect(bridge.child.exitCode).toBeNull();
       bridge.child.kill('SIGINT');
       expect(await bridge.exited).toBe(0);

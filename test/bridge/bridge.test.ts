@@ -4,15 +4,31 @@ import { Partitioners, type Kafka } from 'kafkajs';
 import { startBridge, type BridgeHandle, type BridgeOptions } from '../../src/bridge/bridge';
 import type { ObservedTweet } from '../../src/domain/observed-tweet';
 import { DLQ_HEADERS } from '../../src/kafka/dead-letters';
-import { silentLog, type Log } from '../../src/kafka/log';
+import { silentLog, type Log } from '../../src/shared/log';
 import { encodeTweetRecord } from '../../src/kafka/tweet-record';
-import { committedOffsets, createTopic, deleteTopics, eventually, produceRaw, produceTweets, readRecords, sampleTweet, testKafka } from '../kafka/helpers';
+import {
+  committedOffsets,
+  createTopic,
+  deleteTopics,
+  eventually,
+  produceRaw,
+  produceTweets,
+  readRecords,
+  sampleTweet,
+  testKafka,
+} from '../kafka/helpers';
 import { RECORDER_TYPE, startRecorder, type Recorder } from './recorder';
 import { TcpProxy } from './tcp-proxy';
+import { TEST_NAMESPACE } from '../support/namespace';
 
 function capturingLog(): Log & { lines: string[] } {
   const lines: string[] = [];
-  return { lines, info: (m) => lines.push(m), warn: (m) => lines.push(`WARN ${m}`), error: (m) => lines.push(`ERROR ${m}`) };
+  return {
+    lines,
+    info: (m) => lines.push(m),
+    warn: (m) => lines.push(`WARN ${m}`),
+    error: (m) => lines.push(`ERROR ${m}`),
+  };
 }
 
 describe('bridge: Kafka records to Temporal signals (real broker, real Temporal server and worker)', () => {
@@ -65,10 +81,14 @@ describe('bridge: Kafka records to Temporal signals (real broker, real Temporal 
     };
     /** The received batches once they hold `count` tweets. */
     const received = (count: number, timeoutMs = 30_000): Promise<ObservedTweet[][]> =>
-      eventually(`${count} tweets signalled`, async () => {
-        const batches = await recorder.batches(workflowId);
-        return batches.flat().length >= count ? batches : undefined;
-      }, timeoutMs);
+      eventually(
+        `${count} tweets signalled`,
+        async () => {
+          const batches = await recorder.batches(workflowId);
+          return batches.flat().length >= count ? batches : undefined;
+        },
+        timeoutMs,
+      );
     const committed = () => committedOffsets(kafka, groupId, topic);
     const committedTotal = async () => Object.values(await committed()).reduce((sum, o) => sum + Math.max(0, o), 0);
     return { topic, deadLetterTopic, workflowId, groupId, start, received, committed, committedTotal };
@@ -149,7 +169,9 @@ describe('bridge: Kafka records to Temporal signals (real broker, real Temporal 
       ['c', '3', 'id must be a decimal tweet id string'],
       ['d', '4', `value too large: ${oneMegabyte.length} bytes (limit 16384)`],
     ]);
-    expect(letters.every((l) => l.headers[DLQ_HEADERS.topic] === s.topic && l.headers[DLQ_HEADERS.partition] === '0')).toBe(true);
+    expect(
+      letters.every((l) => l.headers[DLQ_HEADERS.topic] === s.topic && l.headers[DLQ_HEADERS.partition] === '0'),
+    ).toBe(true);
     expect(letters[0].value?.toString()).toBe('this is not JSON');
     expect(letters[3].value?.equals(oneMegabyte)).toBe(true);
     await eventually('offset 6 committed', async () => ((await s.committed())[0] === 6 ? true : undefined));
@@ -180,7 +202,12 @@ describe('bridge: Kafka records to Temporal signals (real broker, real Temporal 
 
     const second = await s.start();
     const batches = await s.received(5);
-    expect(batches.flat().map((t) => t.id).sort()).toEqual(tweets.map((t) => t.id).sort());
+    expect(
+      batches
+        .flat()
+        .map((t) => t.id)
+        .sort(),
+    ).toEqual(tweets.map((t) => t.id).sort());
     await eventually('all offsets committed', async () => ((await s.committedTotal()) === 5 ? true : undefined));
     expect(second.stats().delivered).toBe(5);
   });
@@ -192,7 +219,7 @@ describe('bridge: Kafka records to Temporal signals (real broker, real Temporal 
     closers.push(() => proxy.down());
     const connection = await Connection.connect({ address: proxy.address });
     closers.push(() => connection.close());
-    const viaProxy = new Client({ connection });
+    const viaProxy = new Client({ connection, namespace: TEST_NAMESPACE });
     const bridge = await s.start({ temporal: viaProxy, signalTimeoutMs: 1000, batch: { flushIntervalMs: 200 } });
 
     const before = Array.from({ length: 3 }, () => sampleTweet());
@@ -224,7 +251,9 @@ describe('bridge: Kafka records to Temporal signals (real broker, real Temporal 
     const handle = recorder.client.workflow.getHandle(s.workflowId);
     const stoppedRun = (await handle.describe()).runId;
     await handle.cancel();
-    await eventually('the run cancelled', async () => ((await handle.describe()).status.name === 'CANCELLED' ? true : undefined));
+    await eventually('the run cancelled', async () =>
+      (await handle.describe()).status.name === 'CANCELLED' ? true : undefined,
+    );
 
     const during = Array.from({ length: 3 }, () => sampleTweet());
     await produceTweets(kafka, s.topic, during);
@@ -253,7 +282,12 @@ describe('bridge: Kafka records to Temporal signals (real broker, real Temporal 
     await produceRaw(kafka, s.topic, [{ key: 'bad', value: 'not JSON' }]);
     await produceTweets(kafka, s.topic, [last]);
     const log = capturingLog();
-    const bridge = await s.start({ deadLetterTopic: missing, deadLetterRetry: { initialMs: 200, maxMs: 1000 }, batch: { flushIntervalMs: 200 }, log });
+    const bridge = await s.start({
+      deadLetterTopic: missing,
+      deadLetterRetry: { initialMs: 200, maxMs: 1000 },
+      batch: { flushIntervalMs: 200 },
+      log,
+    });
 
     await eventually('the records read', () => (bridge.stats().received >= 3 ? true : undefined));
     await new Promise((resolve) => setTimeout(resolve, 5000));
@@ -273,9 +307,16 @@ describe('bridge: Kafka records to Temporal signals (real broker, real Temporal 
     await admin.createTopics({ topics: [{ topic: missing, numPartitions: 1 }], waitForLeaders: true });
     await admin.disconnect();
     const letters = await readRecords(kafka, missing, 1, 60_000);
-    expect(letters.map((l) => [l.key, l.headers[DLQ_HEADERS.offset], l.headers[DLQ_HEADERS.reason]])).toEqual([['bad', '1', 'value is not JSON']]);
+    expect(letters.map((l) => [l.key, l.headers[DLQ_HEADERS.offset], l.headers[DLQ_HEADERS.reason]])).toEqual([
+      ['bad', '1', 'value is not JSON'],
+    ]);
     const batches = await s.received(2);
-    expect(batches.flat().map((t) => t.id).sort()).toEqual([first.id, last.id].sort());
+    expect(
+      batches
+        .flat()
+        .map((t) => t.id)
+        .sort(),
+    ).toEqual([first.id, last.id].sort());
     await eventually('offset 3 committed', async () => ((await s.committed())[0] === 3 ? true : undefined), 60_000);
     expect(bridge.stats()).toMatchObject({ deadLettered: 1, deadLetterBlockedPartitions: [] });
   });

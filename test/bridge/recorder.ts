@@ -4,6 +4,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import type { ObservedTweet } from '../../src/domain/observed-tweet';
 import { requireTemporal } from '../support/services';
+import { TEST_NAMESPACE } from '../support/namespace';
 import { receivedBatches } from './bridge-test-workflows';
 
 export const RECORDER_TYPE = 'bridgeTestRecorder';
@@ -23,11 +24,19 @@ export async function startRecorder(): Promise<Recorder> {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   const address = await requireTemporal();
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection });
+  const client = new Client({ connection, namespace: TEST_NAMESPACE });
   const nativeConnection = await NativeConnection.connect({ address });
-  const workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./bridge-test-workflows'), logger: new DefaultLogger('WARN') });
+  const workflowBundle = await bundleWorkflowCode({
+    workflowsPath: require.resolve('./bridge-test-workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
   const taskQueue = `bridge-test-${randomUUID()}`;
-  const worker = await Worker.create({ connection: nativeConnection, taskQueue, workflowBundle });
+  const worker = await Worker.create({
+    connection: nativeConnection,
+    namespace: TEST_NAMESPACE,
+    taskQueue,
+    workflowBundle,
+  });
   const running = worker.run();
   return {
     address,

@@ -1,7 +1,7 @@
 /** The batcher on its own: its `send` is a plain function here; the bridge tests cover it against real Temporal. */
 import { ClosedError, SignalBatcher, type BatchLimits, type SendBatch } from '../../src/bridge/signal-batcher';
 import type { ObservedTweet } from '../../src/domain/observed-tweet';
-import { silentLog } from '../../src/kafka/log';
+import { silentLog } from '../../src/shared/log';
 import { sampleTweet } from '../kafka/helpers';
 
 function batcher(limits: Partial<BatchLimits>, send: SendBatch, events: string[] = []) {

@@ -19,10 +19,14 @@ let output = '';
 beforeAll(async () => {
   const json = join(mkdtempSync(join(tmpdir(), 'chaos-test-')), 'chaos.json');
   // A process of its own, exactly as a person runs it: its children and servers are its business alone.
-  const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/chaos.ts', '--quick', '--seed', String(SEED), '--quiet-seconds', '60', '--json', json], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'scripts/chaos.ts', '--quick', '--seed', String(SEED), '--quiet-seconds', '60', '--json', json],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const code = await new Promise<number | null>((done) => child.once('exit', (c) => done(c)));
@@ -36,7 +40,13 @@ beforeAll(async () => {
 describe('npm run chaos -- --quick', () => {
   it('killed each of the five once, with the seed it was given', () => {
     expect(report.seed).toBe(SEED);
-    expect(Object.fromEntries(TARGETS.map((t) => [t, report.kills[t]]))).toEqual({ worker: 1, bridge: 1, producer: 1, kafka: 1, temporal: 1 });
+    expect(Object.fromEntries(TARGETS.map((t) => [t, report.kills[t]]))).toEqual({
+      worker: 1,
+      bridge: 1,
+      producer: 1,
+      kafka: 1,
+      temporal: 1,
+    });
     // The run saw a real workload: tweets to lose and retweets to count twice.
     expect(report.truthTweets).toBeGreaterThan(10);
     expect(report.retweetsStreamed).toBeGreaterThan(10);
@@ -45,7 +55,14 @@ describe('npm run chaos -- --quick', () => {
   it('loses no tweet, counts nothing twice, and its last file equals the ground truth', () => {
     const v = report.verdict;
     // The ids and counts come along, so a failure names the tweets.
-    expect({ lostTweets: report.lostTweets, doubleCounts: report.doubleCounts, finalEqualsTruth: report.finalEqualsTruth, lost: v.lostIds, mismatches: v.mismatches, unknown: v.unknownIds }).toEqual({
+    expect({
+      lostTweets: report.lostTweets,
+      doubleCounts: report.doubleCounts,
+      finalEqualsTruth: report.finalEqualsTruth,
+      lost: v.lostIds,
+      mismatches: v.mismatches,
+      unknown: v.unknownIds,
+    }).toEqual({
       lostTweets: 0,
       doubleCounts: 0,
       finalEqualsTruth: true,
@@ -59,7 +76,11 @@ describe('npm run chaos -- --quick', () => {
   });
 
   it('leaves no duplicate minute and no gap beyond an outage', () => {
-    expect({ duplicateMinutes: report.duplicateMinutes, unexplainedGaps: report.unexplainedGaps, details: report.verdict.duplicateDetails }).toEqual({
+    expect({
+      duplicateMinutes: report.duplicateMinutes,
+      unexplainedGaps: report.unexplainedGaps,
+      details: report.verdict.duplicateDetails,
+    }).toEqual({
       duplicateMinutes: 0,
       unexplainedGaps: 0,
       details: [],

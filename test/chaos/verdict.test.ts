@@ -11,7 +11,15 @@ const TICK = 3000;
 const T0 = 1_800_000_000_000 - (1_800_000_000_000 % TICK);
 
 const tweet = (id: string, retweetCount: number, status: GroundTruthTweet['status'] = 'live'): GroundTruthTweet => ({
-  id, authorId: '1', authorUsername: 'a', text: 't', createdAt: '', minute: 0, retweetCount, deleted: status === 'deleted', status,
+  id,
+  authorId: '1',
+  authorUsername: 'a',
+  text: 't',
+  createdAt: '',
+  minute: 0,
+  retweetCount,
+  deleted: status === 'deleted',
+  status,
 });
 const file = (tick: number, lines: Array<[string, number]>, metaTick = tick): MinuteFile => ({
   name: `counts-${T0 + tick * TICK}.txt`,
@@ -21,12 +29,21 @@ const file = (tick: number, lines: Array<[string, number]>, metaTick = tick): Mi
 });
 
 function clean(): VerdictInput {
-  const final: Array<[string, number]> = [['11', 5], ['12', 2], ['13', 7]];
+  const final: Array<[string, number]> = [
+    ['11', 5],
+    ['12', 2],
+    ['13', 7],
+  ];
   return {
     tickMs: TICK,
     truth: [tweet('11', 5), tweet('12', 2), tweet('13', 7, 'deleted')],
     files: [file(0, []), file(1, [['11', 1]]), file(2, final), file(3, final)],
-    ticks: { runs: 2, scheduledMinutes: [0, 1, 2, 3].map((t) => T0 + t * TICK), completedMinutes: [0, 1, 2, 3].map((t) => T0 + t * TICK), workflowTaskTimeouts: [] },
+    ticks: {
+      runs: 2,
+      scheduledMinutes: [0, 1, 2, 3].map((t) => T0 + t * TICK),
+      completedMinutes: [0, 1, 2, 3].map((t) => T0 + t * TICK),
+      workflowTaskTimeouts: [],
+    },
     checkpointIds: checkpointTweetIds('11:5:0:0:0:1:,12:2:0:0:0:1:,13:7:0:0:0:1:g'),
     outages: [],
     deadLetters: [{ key: 'bad-1', reason: 'not JSON' }],
@@ -37,7 +54,15 @@ function clean(): VerdictInput {
 
 const summary = (input: VerdictInput) => {
   const v = judge(input);
-  return { lost: v.lostTweets, double: v.doubleCounts, under: v.underCounts, dup: v.duplicateMinutes, gaps: v.unexplainedGaps, equal: v.finalEqualsTruth, dlq: v.deadLetters.unexpected.length + v.deadLetters.missing.length };
+  return {
+    lost: v.lostTweets,
+    double: v.doubleCounts,
+    under: v.underCounts,
+    dup: v.duplicateMinutes,
+    gaps: v.unexplainedGaps,
+    equal: v.finalEqualsTruth,
+    dlq: v.deadLetters.unexpected.length + v.deadLetters.missing.length,
+  };
 };
 const PASS = { lost: 0, double: 0, under: 0, dup: 0, gaps: 0, equal: true, dlq: 0 };
 
@@ -48,7 +73,10 @@ describe('the chaos verdict', () => {
 
   it('finds a tweet missing from the last file, or from the checkpoint', () => {
     const input = clean();
-    input.files[3] = file(3, [['11', 5], ['13', 7]]);
+    input.files[3] = file(3, [
+      ['11', 5],
+      ['13', 7],
+    ]);
     expect(summary(input)).toEqual({ ...PASS, lost: 1, equal: false });
     const input2 = clean();
     input2.checkpointIds = ['11', '13'];
@@ -57,7 +85,11 @@ describe('the chaos verdict', () => {
 
   it('finds a double count and an under count of live tweets', () => {
     const input = clean();
-    input.files[3] = file(3, [['11', 6], ['12', 1], ['13', 7]]);
+    input.files[3] = file(3, [
+      ['11', 6],
+      ['12', 1],
+      ['13', 7],
+    ]);
     expect(summary(input)).toEqual({ ...PASS, double: 1, under: 1, equal: false });
   });
 

@@ -6,6 +6,7 @@ import { DEFAULT_FOLLOWED_USER_IDS } from '../../src/domain/followed-users';
 import { createTrackingWorker } from '../../src/temporal/tracking-worker';
 import { status, tweetsObserved } from '../../src/workflows';
 import { requireTemporal } from '../support/services';
+import { TEST_NAMESPACE } from '../support/namespace';
 import { FakeX, makeTweets, tweetId } from '../workflows/support/fake-x';
 import { bundleTracking, quietRuntime, testActivities, uniqueId, waitFor } from '../workflows/support/env';
 
@@ -21,9 +22,14 @@ interface Run {
 /** `npm run tracking -- <args>` as a user runs it, against the dev server. */
 function tracking(env: Record<string, string>, ...args: string[]): Promise<Run> {
   return new Promise((resolve) => {
-    execFile(TSX, ['src/cli/tracking.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
-    });
+    execFile(
+      TSX,
+      ['src/cli/tracking.ts', ...args],
+      { cwd: ROOT, env: { ...process.env, ...env }, timeout: 60_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -41,14 +47,24 @@ describe('npm run tracking (the CLI) on the dev server', () => {
   beforeAll(async () => {
     quietRuntime();
     const address = await requireTemporal();
-    client = new Client({ connection: await Connection.connect({ address }) });
+    client = new Client({ connection: await Connection.connect({ address }), namespace: TEST_NAMESPACE });
     connection = await NativeConnection.connect({ address });
     const test = await testActivities(new FakeX(tweets));
-    worker = await createTrackingWorker({ connection, namespace: 'default', taskQueue, activities: test.activities, workflowCode: { workflowBundle: await bundleTracking() }, print: () => undefined });
+    worker = await createTrackingWorker({
+      connection,
+      namespace: TEST_NAMESPACE,
+      taskQueue,
+      activities: test.activities,
+      workflowCode: { workflowBundle: await bundleTracking() },
+      print: () => undefined,
+    });
     running = worker.run();
   });
   afterAll(async () => {
-    await client.workflow.getHandle(env.TRACKING_WORKFLOW_ID).terminate('test over').catch(() => undefined);
+    await client.workflow
+      .getHandle(env.TRACKING_WORKFLOW_ID)
+      .terminate('test over')
+      .catch(() => undefined);
     worker?.shutdown();
     await running;
     await connection?.close();
@@ -65,7 +81,10 @@ describe('npm run tracking (the CLI) on the dev server', () => {
   it('follows and unfollows while running, and carries the state over a stop unless --fresh', async () => {
     const handle = client.workflow.getHandle(env.TRACKING_WORKFLOW_ID);
     expect((await tracking(env, 'start', '--tick-seconds', '2')).stdout).toContain('started RetweetTracking');
-    await handle.signal(tweetsObserved, tweets.map((t) => ({ id: t.id, authorId: t.authorId })));
+    await handle.signal(
+      tweetsObserved,
+      tweets.map((t) => ({ id: t.id, authorId: t.authorId })),
+    );
 
     const follow = await tracking(env, 'follow', newcomer);
     expect(follow.stdout).toContain(`followed users: ${[...followed, newcomer].join(',')}`);
@@ -97,7 +116,9 @@ describe('npm run tracking (the CLI) on the dev server', () => {
     await tracking(env, 'stop');
     await waitFor('the run closed again', async () => (await handle.describe()).status.name === 'CANCELLED');
     expect((await tracking(env, 'start', '--fresh')).stdout).toContain('(empty)');
-    expect(await waitFor('the fresh run', async () => (await handle.query(status).catch(() => undefined))?.runNumber === 1)).toBe(true);
+    expect(
+      await waitFor('the fresh run', async () => (await handle.query(status).catch(() => undefined))?.runNumber === 1),
+    ).toBe(true);
     expect((await handle.query(status)).trackedTweets).toBe(0);
   });
 });

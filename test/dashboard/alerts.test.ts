@@ -4,7 +4,16 @@ import type { CountsChangelog } from '../../src/kafka/changelog';
 import type { CountRecord } from '../../src/kafka/changelog-record';
 import type { AlertPayload } from '../../src/dashboard/webhook';
 import { deleteTopics, eventually, testKafka } from '../kafka/helpers';
-import { getJson, publishPoints, startDashboardProcess, tempDbFile, testChangelog, testTopics, waitForPoints, type DashboardProcess } from './helpers';
+import {
+  getJson,
+  publishPoints,
+  startDashboardProcess,
+  tempDbFile,
+  testChangelog,
+  testTopics,
+  waitForPoints,
+  type DashboardProcess,
+} from './helpers';
 
 /**
  * Viral-tweet alerts on a real webhook (an HTTP server on loopback): each rule fires exactly once per tweet,
@@ -48,9 +57,18 @@ const secondWave = [...grow(A, 7, [200, 300, 400], 123), ...grow(C, 7, [80, 101,
 // Minutes 10-11, after a restart: A would fire both rules again; B keeps its pace. Nothing new fires.
 const thirdWave = [...grow(A, 10, [500, 600], 400), ...grow(B, 10, [235, 240], 230)];
 
-const deliveredIds = () => received.filter((r) => r.status === 200).map((r) => r.body.alertId).sort();
+const deliveredIds = () =>
+  received
+    .filter((r) => r.status === 200)
+    .map((r) => r.body.alertId)
+    .sort();
 const start = async () => {
-  const d = await startDashboardProcess({ topics, dbFile, instanceId: 'alerts', extra: { ALERT_RULES: JSON.stringify(RULES), ALERT_WEBHOOK_URL: webhookUrl } });
+  const d = await startDashboardProcess({
+    topics,
+    dbFile,
+    instanceId: 'alerts',
+    extra: { ALERT_RULES: JSON.stringify(RULES), ALERT_WEBHOOK_URL: webhookUrl },
+  });
   running.push(d);
   return d;
 };
@@ -62,7 +80,11 @@ beforeAll(async () => {
     req.on('end', () => {
       // The first delivery fails: the notifier has to retry it.
       const status = received.length === 0 ? 503 : 200;
-      received.push({ status, body: JSON.parse(body) as AlertPayload, key: req.headers['idempotency-key'] as string | undefined });
+      received.push({
+        status,
+        body: JSON.parse(body) as AlertPayload,
+        key: req.headers['idempotency-key'] as string | undefined,
+      });
       res.writeHead(status).end();
     });
   });
@@ -87,11 +109,23 @@ it('fires each rule once per tweet, across a failed delivery, a retried tick, mo
   expect(received[0].status).toBe(503);
   const fastA = received.find((r) => r.status === 200 && r.body.alertId === `fast:${A}`)!;
   expect(fastA.key).toBe(`fast:${A}`);
-  expect(fastA.body).toMatchObject({ rule: 'fast', tweetId: A, count: 50, minuteMs: START + 60_000, condition: 'fast: +30 retweets within 5 min' });
-  expect(received.find((r) => r.status === 200 && r.body.alertId === `big:${A}`)!.body).toMatchObject({ count: 120, minuteMs: START + 3 * 60_000 });
+  expect(fastA.body).toMatchObject({
+    rule: 'fast',
+    tweetId: A,
+    count: 50,
+    minuteMs: START + 60_000,
+    condition: 'fast: +30 retweets within 5 min',
+  });
+  expect(received.find((r) => r.status === 200 && r.body.alertId === `big:${A}`)!.body).toMatchObject({
+    count: 120,
+    minuteMs: START + 3 * 60_000,
+  });
 
   // A retried tick and the next ticks: only C's first pass of 100 is new.
-  await changelog.publishCounts(START + 3 * 60_000, firstWave.filter((p) => p.minuteMs === START + 3 * 60_000));
+  await changelog.publishCounts(
+    START + 3 * 60_000,
+    firstWave.filter((p) => p.minuteMs === START + 3 * 60_000),
+  );
   await publishPoints(changelog, secondWave);
   await eventually('C passing 100 delivered', () => (deliveredIds().includes(`big:${C}`) ? true : undefined), 30_000);
 
@@ -104,7 +138,9 @@ it('fires each rule once per tweet, across a failed delivery, a retried tick, mo
   expect(deliveredIds()).toEqual([...expectedFirst, `big:${C}`].sort());
   expect(received).toHaveLength(6);
 
-  const { alerts } = await getJson<{ alerts: Array<{ rule: string; tweetId: string; deliveredAtMs: number | null; attempts: number }> }>(`${second.url}/api/alerts`);
+  const { alerts } = await getJson<{
+    alerts: Array<{ rule: string; tweetId: string; deliveredAtMs: number | null; attempts: number }>;
+  }>(`${second.url}/api/alerts`);
   expect(alerts).toHaveLength(5);
   expect(alerts.every((a) => a.deliveredAtMs !== null)).toBe(true);
   expect(alerts.reduce((sum, a) => sum + a.attempts, 0)).toBe(6);

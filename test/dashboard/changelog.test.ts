@@ -17,7 +17,12 @@ afterAll(async () => {
 });
 
 it('publishes each changed count keyed by tweet id, one partition per tweet, in a format consumers decode', async () => {
-  const rows = Array.from({ length: 50 }, (_, i) => ({ tweetId: String(1820000000000000000n + BigInt(i)), count: 10 + i, delta: i, authorId: '42' }));
+  const rows = Array.from({ length: 50 }, (_, i) => ({
+    tweetId: String(1820000000000000000n + BigInt(i)),
+    count: 10 + i,
+    delta: i,
+    authorId: '42',
+  }));
   await changelog.publishCounts(60_000, rows);
   // A retried tick republishes the same records: consumers see them twice and deduplicate by (tweet, minute).
   await changelog.publishCounts(60_000, rows.slice(0, 10));
@@ -41,7 +46,9 @@ it('publishes each changed count keyed by tweet id, one partition per tweet, in 
 });
 
 it('publishes reports with their entries', async () => {
-  const entries = [{ rank: 1, tweetId: '1820000000000000001', retweets: 7, authorId: '42', screenName: 'someone', text: 'hello' }];
+  const entries = [
+    { rank: 1, tweetId: '1820000000000000001', retweets: 7, authorId: '42', screenName: 'someone', text: 'hello' },
+  ];
   await changelog.publishReport({ atMs: 900_000, entries });
   const [record] = await readRecords(await testKafka(), topics.reports, 1);
   expect(record.key).toBe('900000');
@@ -49,7 +56,12 @@ it('publishes reports with their entries', async () => {
 });
 
 it('decodes nothing from malformed records', () => {
-  for (const bad of ['not json', '{"v":2,"tweetId":"1","minuteMs":0,"count":1,"delta":1}', '{"v":1,"tweetId":"01","minuteMs":0,"count":1,"delta":1}', '{"v":1,"tweetId":"1","minuteMs":0,"count":-1,"delta":1}']) {
+  for (const bad of [
+    'not json',
+    '{"v":2,"tweetId":"1","minuteMs":0,"count":1,"delta":1}',
+    '{"v":1,"tweetId":"01","minuteMs":0,"count":1,"delta":1}',
+    '{"v":1,"tweetId":"1","minuteMs":0,"count":-1,"delta":1}',
+  ]) {
     expect(decodeCountRecord(Buffer.from(bad))).toBeUndefined();
   }
   expect(decodeCountRecord(null)).toBeUndefined();

@@ -5,7 +5,13 @@ import { parseAlertRules } from '../../src/dashboard/alert-rules';
 describe('dashboard configuration', () => {
   it('has defaults that serve on 127.0.0.1:8080 with a store and consumer group per instance', () => {
     const config = readDashboardConfig({});
-    expect(config).toMatchObject({ host: '127.0.0.1', port: 8080, instanceId: 'default', groupId: 'retweet-tracker-dashboard-default', alertRules: [] });
+    expect(config).toMatchObject({
+      host: '127.0.0.1',
+      port: 8080,
+      instanceId: 'default',
+      groupId: 'retweet-tracker-dashboard-default',
+      alertRules: [],
+    });
     expect(config.topics).toEqual({ counts: 'retweet-counts', reports: 'retweet-reports' });
     const second = readDashboardConfig({ DASHBOARD_INSTANCE_ID: 'b' });
     expect(second.groupId).not.toBe(config.groupId);
@@ -28,7 +34,9 @@ describe('dashboard configuration', () => {
   });
 
   it('reads both kinds of rule', () => {
-    expect(parseAlertRules('[{"name":"fast","gain":50,"withinMinutes":10},{"name":"big","passes":1000}]', 'ALERT_RULES')).toEqual([
+    expect(
+      parseAlertRules('[{"name":"fast","gain":50,"withinMinutes":10},{"name":"big","passes":1000}]', 'ALERT_RULES'),
+    ).toEqual([
       { name: 'fast', gain: 50, withinMinutes: 10 },
       { name: 'big', passes: 1000 },
     ]);

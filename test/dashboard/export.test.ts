@@ -7,7 +7,15 @@ import type { CountsChangelog } from '../../src/kafka/changelog';
 import type { CountRecord } from '../../src/kafka/changelog-record';
 import { deleteTopics, testKafka } from '../kafka/helpers';
 import { kafkaBrokers } from '../support/services';
-import { publishPoints, startDashboardProcess, tempDbFile, testChangelog, testTopics, waitForPoints, type DashboardProcess } from './helpers';
+import {
+  publishPoints,
+  startDashboardProcess,
+  tempDbFile,
+  testChangelog,
+  testTopics,
+  waitForPoints,
+  type DashboardProcess,
+} from './helpers';
 import { scenarioChangelog } from './scenario-changelog';
 
 /**
@@ -24,7 +32,10 @@ let dashboard: DashboardProcess;
 
 type Row = { tweetId: string; minuteMs: number; count: number; delta?: number };
 
-const series = (id: string): Row[] => scenario.points.filter((p) => p.tweetId === id).map(({ tweetId, minuteMs, count, delta }) => ({ tweetId, minuteMs, count, delta }));
+const series = (id: string): Row[] =>
+  scenario.points
+    .filter((p) => p.tweetId === id)
+    .map(({ tweetId, minuteMs, count, delta }) => ({ tweetId, minuteMs, count, delta }));
 const range = (from: number, to: number): Row[] =>
   scenario.points
     .filter((p) => p.minuteMs >= from && p.minuteMs <= to)
@@ -97,17 +108,23 @@ const from = scenario.minuteMs(3);
 const to = scenario.minuteMs(9);
 const minute = scenario.minuteMs(10);
 
-it.each(['csv', 'parquet'] as const)('exports a tweet series, a time range and a minute snapshot as %s over HTTP', async (format) => {
-  const read = (path: string) => (format === 'csv' ? Promise.resolve(parseCsv(readFileSync(path, 'utf8'))) : readParquet(path));
-  expect(series(TWEET)).toHaveLength(14);
-  expect(await read(await httpExport(`format=${format}&tweet=${TWEET}`, `tweet.${format}`))).toEqual(series(TWEET));
-  expect(await read(await httpExport(`format=${format}&from=${from}&to=${to}`, `range.${format}`))).toEqual(range(from, to));
-  const snap = await read(await httpExport(`format=${format}&minute=${minute}`, `minute.${format}`));
-  expect(snap).toEqual(snapshot(minute));
-  // By hand from the scenario: at minute 10, #1 has 630+3+2+1+1+1 and #8 has 20+2*6.
-  expect(snap.slice(0, 1)).toEqual([{ tweetId: '1790000000000000001', minuteMs: minute, count: 638 }]);
-  expect(snap.find((r) => r.tweetId === TWEET)?.count).toBe(32);
-});
+it.each(['csv', 'parquet'] as const)(
+  'exports a tweet series, a time range and a minute snapshot as %s over HTTP',
+  async (format) => {
+    const read = (path: string) =>
+      format === 'csv' ? Promise.resolve(parseCsv(readFileSync(path, 'utf8'))) : readParquet(path);
+    expect(series(TWEET)).toHaveLength(14);
+    expect(await read(await httpExport(`format=${format}&tweet=${TWEET}`, `tweet.${format}`))).toEqual(series(TWEET));
+    expect(await read(await httpExport(`format=${format}&from=${from}&to=${to}`, `range.${format}`))).toEqual(
+      range(from, to),
+    );
+    const snap = await read(await httpExport(`format=${format}&minute=${minute}`, `minute.${format}`));
+    expect(snap).toEqual(snapshot(minute));
+    // By hand from the scenario: at minute 10, #1 has 630+3+2+1+1+1 and #8 has 20+2*6.
+    expect(snap.slice(0, 1)).toEqual([{ tweetId: '1790000000000000001', minuteMs: minute, count: 638 }]);
+    expect(snap.find((r) => r.tweetId === TWEET)?.count).toBe(32);
+  },
+);
 
 it('refuses an export that names no selection or two, saying what it expects', async () => {
   const response = await fetch(`${dashboard.url}/api/export?format=csv&tweet=${TWEET}&minute=${minute}`);
@@ -117,7 +134,9 @@ it('refuses an export that names no selection or two, saying what it expects', a
 
 it('exports from the CLI: through the running dashboard, then from the store file once it stopped', async () => {
   const viaHttp = join(outDir, 'cli-http.parquet');
-  const first = await runCli(['--tweet', TWEET, '--format', 'parquet', '--out', viaHttp], { DASHBOARD_URL: dashboard.url });
+  const first = await runCli(['--tweet', TWEET, '--format', 'parquet', '--out', viaHttp], {
+    DASHBOARD_URL: dashboard.url,
+  });
   expect(first.stdout).toContain('exported through');
   expect(await readParquet(viaHttp)).toEqual(series(TWEET));
 

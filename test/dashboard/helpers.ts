@@ -12,7 +12,16 @@ import { kafkaBrokers, requireKafka } from '../support/services';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** Flags for a quiet, reproducible headless Chromium that calls nobody. */
-const CHROMIUM_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const CHROMIUM_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 /** Topic names of this test alone. */
 export function testTopics(): ChangelogTopics {
@@ -22,14 +31,18 @@ export function testTopics(): ChangelogTopics {
 
 /** The project's changelog publisher on the test's topics (it creates them). */
 export async function testChangelog(topics: ChangelogTopics): Promise<CountsChangelog> {
-  return createCountsChangelog({ brokers: await requireKafka(), clientId: 'dashboard-test', tweetsPartitions: 6 }, topics);
+  return createCountsChangelog(
+    { brokers: await requireKafka(), clientId: 'dashboard-test', tweetsPartitions: 6 },
+    topics,
+  );
 }
 
 /** Publishes points minute by minute, as ticks would. */
 export async function publishPoints(changelog: CountsChangelog, points: CountRecord[]): Promise<void> {
   const byMinute = new Map<number, CountRecord[]>();
   for (const p of points) byMinute.set(p.minuteMs, [...(byMinute.get(p.minuteMs) ?? []), p]);
-  for (const [minuteMs, rows] of [...byMinute].sort((a, b) => a[0] - b[0])) await changelog.publishCounts(minuteMs, rows);
+  for (const [minuteMs, rows] of [...byMinute].sort((a, b) => a[0] - b[0]))
+    await changelog.publishCounts(minuteMs, rows);
 }
 
 export interface DashboardProcess {
@@ -66,7 +79,12 @@ export async function startDashboardProcess(options: DashboardEnv): Promise<Dash
     DASHBOARD_STATUS_POLL_MS: '1000',
     ...options.extra,
   };
-  const child = startTsProcess({ name: `dashboard-${options.instanceId}`, script: 'src/dashboard/main.ts', env, onLine: (line) => lines.push(line) });
+  const child = startTsProcess({
+    name: `dashboard-${options.instanceId}`,
+    script: 'src/dashboard/main.ts',
+    env,
+    onLine: (line) => lines.push(line),
+  });
   const url = await eventually(
     `the dashboard to listen (output: ${lines.join(' | ')})`,
     () => {
@@ -103,7 +121,15 @@ export async function waitForPoints(url: string, points: number, reports = 0, ti
 
 /** Debian's Chromium under playwright-core, with a fresh profile; fails naming the missing browser. */
 export async function launchBrowser(): Promise<BrowserContext> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (scripts/test.sh does)`);
+  if (!existsSync(CHROMIUM))
+    throw new Error(
+      `Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (scripts/test.sh does)`,
+    );
   const profile = mkdtempSync(join(tmpdir(), 'rt-chromium-'));
-  return chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: CHROMIUM_FLAGS, viewport: { width: 1400, height: 1000 } });
+  return chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+    viewport: { width: 1400, height: 1000 },
+  });
 }

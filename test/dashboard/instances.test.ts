@@ -1,6 +1,15 @@
 import type { CountsChangelog } from '../../src/kafka/changelog';
 import { committedOffsets, deleteTopics, endOffsets, eventually, testKafka } from '../kafka/helpers';
-import { getJson, publishPoints, startDashboardProcess, tempDbFile, testChangelog, testTopics, waitForPoints, type DashboardProcess } from './helpers';
+import {
+  getJson,
+  publishPoints,
+  startDashboardProcess,
+  tempDbFile,
+  testChangelog,
+  testTopics,
+  waitForPoints,
+  type DashboardProcess,
+} from './helpers';
 import { scenarioChangelog } from './scenario-changelog';
 
 /**
@@ -27,8 +36,14 @@ afterAll(async () => {
 it('serves the same leaderboard from two instances, each with every point and its own committed offsets', async () => {
   await publishPoints(changelog, scenario.points);
   for (const d of dashboards) await waitForPoints(d.url, scenario.points.length);
-  const [a, b] = await Promise.all(dashboards.map((d) => getJson<{ rows: Array<{ tweetId: string; count: number }> }>(`${d.url}/api/leaderboard?limit=50`)));
-  expect(a.rows.map((r) => [r.tweetId, r.count])).toEqual([...scenario.finalCounts].sort((x, y) => y[1] - x[1] || (BigInt(x[0]) < BigInt(y[0]) ? -1 : 1)));
+  const [a, b] = await Promise.all(
+    dashboards.map((d) =>
+      getJson<{ rows: Array<{ tweetId: string; count: number }> }>(`${d.url}/api/leaderboard?limit=50`),
+    ),
+  );
+  expect(a.rows.map((r) => [r.tweetId, r.count])).toEqual(
+    [...scenario.finalCounts].sort((x, y) => y[1] - x[1] || (BigInt(x[0]) < BigInt(y[0]) ? -1 : 1)),
+  );
   expect(b.rows).toEqual(a.rows);
 
   const kafka = await testKafka();

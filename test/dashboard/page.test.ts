@@ -3,8 +3,18 @@ import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import type { CountsChangelog } from '../../src/kafka/changelog';
 import { deleteTopics, testKafka } from '../kafka/helpers';
-import { launchBrowser, publishPoints, startDashboardProcess, tempDbFile, testChangelog, testTopics, waitForPoints, type DashboardProcess } from './helpers';
+import {
+  launchBrowser,
+  publishPoints,
+  startDashboardProcess,
+  tempDbFile,
+  testChangelog,
+  testTopics,
+  waitForPoints,
+  type DashboardProcess,
+} from './helpers';
 import { scenarioChangelog } from './scenario-changelog';
+import { TEST_NAMESPACE } from '../support/namespace';
 
 /**
  * The dashboard page in a real headless Chromium, fed through real Kafka with the records the pipeline's ticks
@@ -31,7 +41,12 @@ beforeAll(async () => {
   changelog = await testChangelog(topics);
   await publishPoints(changelog, scenario.points);
   await changelog.publishReport(scenario.report);
-  dashboard = await startDashboardProcess({ topics, dbFile: tempDbFile(), instanceId: 'page', extra: { ALERT_RULES: JSON.stringify(RULES) } });
+  dashboard = await startDashboardProcess({
+    topics,
+    dbFile: tempDbFile(),
+    instanceId: 'page',
+    extra: { ALERT_RULES: JSON.stringify(RULES) },
+  });
   await waitForPoints(dashboard.url, scenario.points.length, 1);
   browser = await launchBrowser();
   page = await browser.newPage();
@@ -48,7 +63,13 @@ afterAll(async () => {
 /** The leaderboard as shown: tweet id, count cell and the whole row's text. */
 async function boardRows(): Promise<Array<{ id: string | null; count: string | null; text: string | null }>> {
   const rows = await page.locator('#leaderboard tbody tr').all();
-  return Promise.all(rows.map(async (tr) => ({ id: await tr.getAttribute('data-tweet-id'), count: await tr.locator('.count').textContent(), text: await tr.textContent() })));
+  return Promise.all(
+    rows.map(async (tr) => ({
+      id: await tr.getAttribute('data-tweet-id'),
+      count: await tr.locator('.count').textContent(),
+      text: await tr.textContent(),
+    })),
+  );
 }
 
 /** Waits until a page expression (JavaScript source, evaluated in the page) is true. */
@@ -57,7 +78,9 @@ const waitUntil = (expression: string, timeout = 20_000) => page.waitForFunction
 it('shows every tracked tweet ranked by its current count, with screen names from the report', async () => {
   await waitUntil(`document.querySelectorAll('#leaderboard tbody tr').length === ${expectedBoard.length}`);
   const rows = await boardRows();
-  expect(rows.map((r) => [r.id, r.count])).toEqual(expectedBoard.map(([id, count]) => [id, count.toLocaleString('en-US')]));
+  expect(rows.map((r) => [r.id, r.count])).toEqual(
+    expectedBoard.map(([id, count]) => [id, count.toLocaleString('en-US')]),
+  );
   // Known by hand from the scenario: 630 at minute 0 plus 11 retweets over the 17 minutes.
   expect(rows[0]).toMatchObject({ id: '1790000000000000001', count: '641' });
   expect(rows[0].text).toContain('@lenta_ru');
@@ -73,7 +96,9 @@ it('plots the top tweets and the selected tweet with one point per minute its co
   // The leader is selected at first; clicking another row plots that one.
   expect(await page.getAttribute('#chart-tweet', 'data-points')).toBe(String(pointsOf('1790000000000000001').length));
   await page.click('#leaderboard tbody tr[data-tweet-id="1790000000000000008"]');
-  await waitUntil(`document.querySelector('#chart-tweet').dataset.points === '${pointsOf('1790000000000000008').length}'`);
+  await waitUntil(
+    `document.querySelector('#chart-tweet').dataset.points === '${pointsOf('1790000000000000008').length}'`,
+  );
   expect(pointsOf('1790000000000000008')).toHaveLength(14);
   expect(await page.textContent('#selected-label')).toContain('1790000000000000008');
   expect(await page.$('#chart-tweet canvas')).not.toBeNull();
@@ -82,7 +107,10 @@ it('plots the top tweets and the selected tweet with one point per minute its co
 it('shows the top-5 report with ranks, screen names and texts', async () => {
   await page.waitForSelector('#latest-report table');
   const entries = await Promise.all(
-    (await page.locator('#latest-report tbody tr').all()).map(async (tr) => ({ id: await tr.getAttribute('data-tweet-id'), text: await tr.textContent() })),
+    (await page.locator('#latest-report tbody tr').all()).map(async (tr) => ({
+      id: await tr.getAttribute('data-tweet-id'),
+      text: await tr.textContent(),
+    })),
   );
   expect(entries.map((e) => e.id)).toEqual(scenario.report.entries.map((e) => e.tweetId));
   expect(entries[0].text).toContain('@lenta_ru');
@@ -92,7 +120,9 @@ it('shows the top-5 report with ranks, screen names and texts', async () => {
 
 it('shows tracking status with a link to the workflow in the Temporal Web UI', async () => {
   await page.waitForSelector('#status dd[data-field="dead letters"]');
-  expect(await page.getAttribute('#workflow-link', 'href')).toMatch(/\/namespaces\/default\/workflows\/dashboard-test-page$/);
+  expect(await page.getAttribute('#workflow-link', 'href')).toMatch(
+    new RegExp(`/namespaces/${TEST_NAMESPACE}/workflows/dashboard-test-page$`),
+  );
   // No workflow runs under this id: the page says so instead of failing.
   await waitUntil(`document.querySelector('#status').textContent.includes('not found')`);
 });
@@ -100,7 +130,11 @@ it('shows tracking status with a link to the workflow in the Temporal Web UI', a
 it('lists the alert rules and the alerts they fired', async () => {
   await page.waitForSelector('#alerts li');
   const items = await page.locator('#alerts li').all();
-  const fired = (await Promise.all(items.map(async (li) => `${await li.getAttribute('data-rule')}:${await li.getAttribute('data-tweet-id')}`))).sort();
+  const fired = (
+    await Promise.all(
+      items.map(async (li) => `${await li.getAttribute('data-rule')}:${await li.getAttribute('data-tweet-id')}`),
+    )
+  ).sort();
   // #1 starts at 630; #8 gains 2 a minute from minute 5 (20 by minute 14); #2 gains 25 at minute 9. #7 (+1 a
   // minute) and #1 (+11 in 17 minutes) never gain 20 in 10 minutes.
   expect(fired).toEqual(['rising:1790000000000000002', 'rising:1790000000000000008', 'viral:1790000000000000001']);
@@ -109,7 +143,9 @@ it('lists the alert rules and the alerts they fired', async () => {
 
 it('updates live when the next tick is published, without a reload', async () => {
   await page.evaluate('window.marker = 42');
-  await changelog.publishCounts(scenario.minuteMs(18), [{ tweetId: '1790000000000000001', count: 741, delta: 100, authorId: '285532415' }]);
+  await changelog.publishCounts(scenario.minuteMs(18), [
+    { tweetId: '1790000000000000001', count: 741, delta: 100, authorId: '285532415' },
+  ]);
   await waitUntil(`document.querySelector('#leaderboard tbody tr .count').textContent === '741'`);
   const first = (await boardRows())[0];
   expect(first.text).toContain('+100');

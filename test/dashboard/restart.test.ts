@@ -1,7 +1,17 @@
 import type { CountsChangelog } from '../../src/kafka/changelog';
 import type { CountRecord } from '../../src/kafka/changelog-record';
 import { deleteTopics, eventually, testKafka } from '../kafka/helpers';
-import { getJson, publishPoints, startDashboardProcess, tempDbFile, testChangelog, testTopics, waitForPoints, type DashboardProcess, type StatusBody } from './helpers';
+import {
+  getJson,
+  publishPoints,
+  startDashboardProcess,
+  tempDbFile,
+  testChangelog,
+  testTopics,
+  waitForPoints,
+  type DashboardProcess,
+  type StatusBody,
+} from './helpers';
 
 /**
  * A dashboard SIGKILLed mid-stream and restarted on the same store and consumer group loses and doubles no
@@ -19,7 +29,7 @@ const running: DashboardProcess[] = [];
 /** A seeded stream: every tweet changes in its first minutes, then now and then (as real counts do). */
 function points(): CountRecord[] {
   let seed = 42;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const out: CountRecord[] = [];
   for (let t = 0; t < TWEETS; t++) {
     const tweetId = String(1800000000000000000n + BigInt(t));
@@ -58,9 +68,16 @@ it('loses and doubles no point across a SIGKILL mid-stream', async () => {
   expect(fed.length).toBeGreaterThan(5000);
   // The first half is waiting in Kafka when the dashboard starts: it is consuming a backlog when it dies.
   const half = MINUTES / 2;
-  await publishPoints(changelog, fed.filter((p) => p.minuteMs < START + half * 60_000));
+  await publishPoints(
+    changelog,
+    fed.filter((p) => p.minuteMs < START + half * 60_000),
+  );
   const first = await start();
-  const before = await eventually('the first points in the store', async () => ((await status(first)).store.points > 0 ? status(first) : undefined), 60_000);
+  const before = await eventually(
+    'the first points in the store',
+    async () => ((await status(first)).store.points > 0 ? status(first) : undefined),
+    60_000,
+  );
   // Live ticks keep arriving while it is killed.
   for (let m = half; m < half + 10; m++) await changelog.publishCounts(START + m * 60_000, minuteOf(m));
   first.process.child.kill('SIGKILL');
@@ -80,10 +97,18 @@ it('loses and doubles no point across a SIGKILL mid-stream', async () => {
   expect(after.store.points).toBe(fed.length);
   // The restarted dashboard did see records it already had (at least the retried tick) and skipped them.
   expect(final.ingest.records).toBeGreaterThan(final.ingest.inserted);
-  console.log(`killed with ${before.store.points} of ${fed.length} points stored; after restart: ${final.ingest.records} records read, ${final.ingest.inserted} new`);
+  console.log(
+    `killed with ${before.store.points} of ${fed.length} points stored; after restart: ${final.ingest.records} records read, ${final.ingest.inserted} new`,
+  );
 
-  const csv = await (await fetch(`${second.url}/api/export?format=csv&from=${START}&to=${START + MINUTES * 60_000}`)).text();
-  const stored = csv.trim().split('\n').slice(1).map((line) => line.split(','));
+  const csv = await (
+    await fetch(`${second.url}/api/export?format=csv&from=${START}&to=${START + MINUTES * 60_000}`)
+  ).text();
+  const stored = csv
+    .trim()
+    .split('\n')
+    .slice(1)
+    .map((line) => line.split(','));
   const key = (id: string, minuteMs: number | string, count: number | string) => `${id}@${minuteMs}=${count}`;
   const storedKeys = stored.map(([id, , minuteMs, count]) => key(id, minuteMs, count)).sort();
   expect(new Set(storedKeys).size).toBe(storedKeys.length);

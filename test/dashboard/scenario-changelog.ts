@@ -44,16 +44,25 @@ export function scenarioChangelog(reportAtMinute = 15): ScenarioChangelog {
       counts.set(t.id, t.retweetCount);
       info.set(t.id, { authorId: t.authorId, text: t.text });
     }
-    for (const [id, n] of Object.entries(m.retweets ?? {})) if (!gone.has(id)) counts.set(id, (counts.get(id) ?? 0) + n);
+    for (const [id, n] of Object.entries(m.retweets ?? {}))
+      if (!gone.has(id)) counts.set(id, (counts.get(id) ?? 0) + n);
     for (const id of m.deletes ?? []) gone.add(id);
     for (const [id, count] of counts) {
       const before = published.get(id) ?? 0;
       if (count === before) continue;
-      points.push({ tweetId: id, minuteMs: minuteMs(m.minute), count, delta: count - before, authorId: info.get(id)!.authorId });
+      points.push({
+        tweetId: id,
+        minuteMs: minuteMs(m.minute),
+        count,
+        delta: count - before,
+        authorId: info.get(id)!.authorId,
+      });
       published.set(id, count);
     }
     if (m.minute === reportAtMinute) {
-      const ranked = [...counts].filter(([id]) => !gone.has(id)).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+      const ranked = [...counts]
+        .filter(([id]) => !gone.has(id))
+        .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
       const entries: ReportEntry[] = ranked.slice(0, 5).map(([tweetId, retweets], i) => {
         const { authorId, text } = info.get(tweetId)!;
         return { rank: i + 1, tweetId, retweets, authorId, screenName: names.get(authorId) ?? authorId, text };

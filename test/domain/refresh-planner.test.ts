@@ -55,7 +55,13 @@ describe('planRefresh: budget', () => {
     expect(first.budgetRequests).toBe(1);
     expect(first.lookup).toHaveLength(100);
     expect(first.overdue).toBe(0);
-    const capped = planRefresh(tweets, NOW, undefined, { ...NO_USAGE, requestsThisWindow: 10, windowStartMs: NOW - MIN }, { ...S, maxRequestsPer15Min: 10 });
+    const capped = planRefresh(
+      tweets,
+      NOW,
+      undefined,
+      { ...NO_USAGE, requestsThisWindow: 10, windowStartMs: NOW - MIN },
+      { ...S, maxRequestsPer15Min: 10 },
+    );
     expect(capped.requests).toBe(0);
   });
 
@@ -67,7 +73,7 @@ describe('planRefresh: budget', () => {
     expect(new Set(plan.lookup).size).toBe(200);
   });
 
-  it("spreads what X says is left over the ticks until its reset, and assumes a full window after it", () => {
+  it('spreads what X says is left over the ticks until its reset, and assumes a full window after it', () => {
     const tweets = tracked(20_000);
     expect(planRefresh(tweets, NOW, xBudget(450, 100, 5 * MIN), NO_USAGE, S).requests).toBe(20);
     expect(planRefresh(tweets, NOW, xBudget(450, 100, 4.5 * MIN), NO_USAGE, S).requests).toBe(20); // 5 ticks left
@@ -104,7 +110,13 @@ describe('planRefresh: budget', () => {
     expect(some.lookup.filter((x) => Number(x) >= Number(id(100_000)))).toHaveLength(2);
     expect(some.lookup).toHaveLength(302);
     // Yesterday's reads do not count against today: 1,000 over 720 ticks, 2 this tick.
-    const newDay = planRefresh(tweets, NOW, PRO_FRESH, { ...usage, utcDayStartMs: NOW - 36 * 60 * MIN }, { ...S, maxPostReadsPerDay: 1_000 });
+    const newDay = planRefresh(
+      tweets,
+      NOW,
+      PRO_FRESH,
+      { ...usage, utcDayStartMs: NOW - 36 * 60 * MIN },
+      { ...S, maxPostReadsPerDay: 1_000 },
+    );
     expect(newDay.lookup).toHaveLength(302);
   });
 });
@@ -151,8 +163,20 @@ describe('planRefresh: staleness bound', () => {
   });
 
   it('looks up a tweet about to exceed the bound before a tweet expected to change more', () => {
-    const quietDue: PlannerTweet = { id: id(1), postedMs: NOW - 3 * DAY, count: 4, lastLookupMs: NOW - 15 * MIN, lastChangeMs: NOW - 2 * DAY };
-    const hot: PlannerTweet = { id: id(2), postedMs: NOW - 10 * MIN, count: 200, lastLookupMs: NOW - 2 * MIN, lastChangeMs: NOW - 2 * MIN };
+    const quietDue: PlannerTweet = {
+      id: id(1),
+      postedMs: NOW - 3 * DAY,
+      count: 4,
+      lastLookupMs: NOW - 15 * MIN,
+      lastChangeMs: NOW - 2 * DAY,
+    };
+    const hot: PlannerTweet = {
+      id: id(2),
+      postedMs: NOW - 10 * MIN,
+      count: 200,
+      lastLookupMs: NOW - 2 * MIN,
+      lastChangeMs: NOW - 2 * MIN,
+    };
     const plan = planRefresh([hot, quietDue], NOW, xBudget(15, 15, 15 * MIN), NO_USAGE, { ...S, idsPerRequest: 1 });
     expect(plan.lookup).toEqual([quietDue.id]);
   });
@@ -161,19 +185,55 @@ describe('planRefresh: staleness bound', () => {
 describe('planRefresh: priority by expected change', () => {
   const settings = { ...S, idsPerRequest: 1 };
   const lookedUp = NOW - 2 * MIN;
-  const oldQuiet: PlannerTweet = { id: id(1), postedMs: NOW - 5 * DAY, count: 300, lastLookupMs: lookedUp, lastChangeMs: NOW - 4 * DAY };
-  const oldMoving: PlannerTweet = { id: id(2), postedMs: NOW - 5 * DAY, count: 300, lastLookupMs: lookedUp, lastChangeMs: lookedUp };
-  const young: PlannerTweet = { id: id(3), postedMs: NOW - 20 * MIN, count: 30, lastLookupMs: lookedUp, lastChangeMs: lookedUp };
-  const youngQuiet: PlannerTweet = { id: id(4), postedMs: NOW - 20 * MIN, count: 30, lastLookupMs: lookedUp, lastChangeMs: NOW - 12 * MIN };
+  const oldQuiet: PlannerTweet = {
+    id: id(1),
+    postedMs: NOW - 5 * DAY,
+    count: 300,
+    lastLookupMs: lookedUp,
+    lastChangeMs: NOW - 4 * DAY,
+  };
+  const oldMoving: PlannerTweet = {
+    id: id(2),
+    postedMs: NOW - 5 * DAY,
+    count: 300,
+    lastLookupMs: lookedUp,
+    lastChangeMs: lookedUp,
+  };
+  const young: PlannerTweet = {
+    id: id(3),
+    postedMs: NOW - 20 * MIN,
+    count: 30,
+    lastLookupMs: lookedUp,
+    lastChangeMs: lookedUp,
+  };
+  const youngQuiet: PlannerTweet = {
+    id: id(4),
+    postedMs: NOW - 20 * MIN,
+    count: 30,
+    lastLookupMs: lookedUp,
+    lastChangeMs: NOW - 12 * MIN,
+  };
   const neverLooked: PlannerTweet = { id: id(5), postedMs: NOW - 3 * DAY, count: 0 };
 
   it('orders never looked up, then young and moving, then quiet and old', () => {
-    const plan = planRefresh([oldQuiet, oldMoving, young, youngQuiet, neverLooked], NOW, xBudget(450, 450, 15 * MIN), NO_USAGE, { ...settings, idsPerRequest: 1, maxRequestsPer15Min: 75 });
+    const plan = planRefresh(
+      [oldQuiet, oldMoving, young, youngQuiet, neverLooked],
+      NOW,
+      xBudget(450, 450, 15 * MIN),
+      NO_USAGE,
+      { ...settings, idsPerRequest: 1, maxRequestsPer15Min: 75 },
+    );
     expect(plan.lookup).toEqual([neverLooked.id, young.id, youngQuiet.id, oldMoving.id, oldQuiet.id]);
   });
 
   it('gives a small budget to the tweets expected to change most', () => {
-    const plan = planRefresh([oldQuiet, oldMoving, young, youngQuiet], NOW, xBudget(30, 30, 15 * MIN), NO_USAGE, settings);
+    const plan = planRefresh(
+      [oldQuiet, oldMoving, young, youngQuiet],
+      NOW,
+      xBudget(30, 30, 15 * MIN),
+      NO_USAGE,
+      settings,
+    );
     expect(plan.lookup).toEqual([young.id, youngQuiet.id]);
     expect(plan.overdue).toBe(0);
   });
@@ -207,8 +267,17 @@ describe('planRefresh: determinism', () => {
     expect(b).toEqual(a);
     expect(a.lookup).toHaveLength(2_000);
     // Identical tweets but for their id: the lower id first.
-    const twin = (n: number): PlannerTweet => ({ id: String(n), postedMs: NOW - 30 * MIN, count: 5, lastLookupMs: NOW - 4 * MIN, lastChangeMs: NOW - 4 * MIN });
-    const tie = planRefresh([twin(900), twin(1_000), twin(95)], NOW, xBudget(15, 15, 15 * MIN), NO_USAGE, { ...S, idsPerRequest: 2 });
+    const twin = (n: number): PlannerTweet => ({
+      id: String(n),
+      postedMs: NOW - 30 * MIN,
+      count: 5,
+      lastLookupMs: NOW - 4 * MIN,
+      lastChangeMs: NOW - 4 * MIN,
+    });
+    const tie = planRefresh([twin(900), twin(1_000), twin(95)], NOW, xBudget(15, 15, 15 * MIN), NO_USAGE, {
+      ...S,
+      idsPerRequest: 2,
+    });
     expect(tie.lookup).toEqual(['95', '900']);
   });
 });
@@ -216,7 +285,12 @@ describe('planRefresh: determinism', () => {
 describe('recordUsage', () => {
   it('counts requests in our 15-minute window and billed reads per UTC day', () => {
     const first = recordUsage(NO_USAGE, NOW, 3, 250);
-    expect(first).toEqual({ requestsThisWindow: 3, windowStartMs: NOW, postReadsToday: 250, utcDayStartMs: NOW - 12 * 60 * MIN });
+    expect(first).toEqual({
+      requestsThisWindow: 3,
+      windowStartMs: NOW,
+      postReadsToday: 250,
+      utcDayStartMs: NOW - 12 * 60 * MIN,
+    });
     const second = recordUsage(first, NOW + 14 * MIN, 2, 0);
     expect(second.requestsThisWindow).toBe(5);
     const nextWindow = recordUsage(second, NOW + 15 * MIN, 4, 10);

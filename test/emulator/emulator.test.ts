@@ -35,7 +35,10 @@ describe('determinism', () => {
     const emulator = await startEmulator({ seed: 3, minuteSeconds: 0 });
     try {
       emulator.admin.advance(24 * 60);
-      const counts = emulator.admin.groundTruth().tweets.map((t) => t.retweetCount).sort((x, y) => x - y);
+      const counts = emulator.admin
+        .groundTruth()
+        .tweets.map((t) => t.retweetCount)
+        .sort((x, y) => x - y);
       // Heavy tail: the busiest tweet gets over 50 times the median one.
       const median = counts[Math.floor(counts.length / 2)];
       expect(median).toBeLessThanOrEqual(10);
@@ -51,17 +54,27 @@ describe('determinism', () => {
 
 describe('X endpoints and admin API over HTTPS', () => {
   let emulator: RunningEmulator;
-  const get = (path: string, token: string | undefined = emulator.bearerToken) => call(emulator.url, emulator.caFile, path, { token });
+  const get = (path: string, token: string | undefined = emulator.bearerToken) =>
+    call(emulator.url, emulator.caFile, path, { token });
 
   beforeAll(async () => {
-    emulator = await startEmulator({ scenario, minuteSeconds: 0, rateLimits: { users: { limit: 2, windowSeconds: 60 } } });
+    emulator = await startEmulator({
+      scenario,
+      minuteSeconds: 0,
+      rateLimits: { users: { limit: 2, windowSeconds: 60 } },
+    });
   });
   afterAll(() => emulator.close());
 
   test('ground truth follows the scenario minute by minute', () => {
     emulator.admin.advance(3);
     const at = (minute: number) => emulator.admin.groundTruth(minute).tweets[0];
-    expect(at(0)).toMatchObject({ retweetCount: 10, deleted: false, authorUsername: 'alice', createdAt: '2024-05-01T10:00:01.000Z' });
+    expect(at(0)).toMatchObject({
+      retweetCount: 10,
+      deleted: false,
+      authorUsername: 'alice',
+      createdAt: '2024-05-01T10:00:01.000Z',
+    });
     expect(at(1)).toMatchObject({ retweetCount: 13, deleted: false });
     expect(at(2)).toMatchObject({ retweetCount: 18, deleted: true });
     expect(emulator.admin.posted().filter((p) => p.retweetedId === '1790000000000000001')).toHaveLength(8);
@@ -87,15 +100,25 @@ describe('X endpoints and admin API over HTTPS', () => {
 
   test('a live tweet carries the requested fields and the author expansion', async () => {
     const retweet = emulator.admin.posted().find((p) => p.retweetedId)?.id as string;
-    const res = await get(`/2/tweets?ids=${retweet}&tweet.fields=author_id,created_at,referenced_tweets&expansions=author_id&user.fields=username`);
+    const res = await get(
+      `/2/tweets?ids=${retweet}&tweet.fields=author_id,created_at,referenced_tweets&expansions=author_id&user.fields=username`,
+    );
     const body = res.body as { data: Record<string, unknown>[]; includes: { users: Record<string, unknown>[] } };
-    expect(body.data[0]).toMatchObject({ id: retweet, referenced_tweets: [{ type: 'retweeted', id: '1790000000000000001' }] });
+    expect(body.data[0]).toMatchObject({
+      id: retweet,
+      referenced_tweets: [{ type: 'retweeted', id: '1790000000000000001' }],
+    });
     expect(body.data[0].text).toMatch(/^RT @alice: hello/);
     expect(body.includes.users[0].id).toBe(body.data[0].author_id);
   });
 
   test('bad input and bad tokens get X status codes and bodies', async () => {
-    expect((await get('/2/tweets?ids=1', 'wrong')).body).toEqual({ title: 'Unauthorized', detail: 'Unauthorized', type: 'about:blank', status: 401 });
+    expect((await get('/2/tweets?ids=1', 'wrong')).body).toEqual({
+      title: 'Unauthorized',
+      detail: 'Unauthorized',
+      type: 'about:blank',
+      status: 401,
+    });
     expect((await get('/2/tweets?ids=1', '')).status).toBe(401); // no Authorization header at all
     const tooMany = await get(`/2/tweets?ids=${Array.from({ length: 101 }, (_, i) => i + 1).join(',')}`);
     expect(tooMany.status).toBe(400);
@@ -106,7 +129,10 @@ describe('X endpoints and admin API over HTTPS', () => {
       body: { add: [{ value: 'cats has:images' }] },
     });
     expect(badRule.status).toBe(400);
-    expect(badRule.body).toMatchObject({ errors: [{ title: 'Invalid Rule' }], meta: { summary: { created: 0, invalid: 1 } } });
+    expect(badRule.body).toMatchObject({
+      errors: [{ title: 'Invalid Rule' }],
+      meta: { summary: { created: 0, invalid: 1 } },
+    });
   });
 
   test('user lookup sends rate-limit headers and answers 429 past the limit', async () => {
@@ -126,15 +152,24 @@ describe('X endpoints and admin API over HTTPS', () => {
   test('the admin API serves ground truth and injects faults', async () => {
     const truth = await call(emulator.url, emulator.caFile, '/__admin/ground-truth?minute=1');
     expect(truth.body).toMatchObject({ minute: 1, tweets: [{ id: '1790000000000000001', retweetCount: 13 }] });
-    await call(emulator.url, emulator.caFile, '/__admin/faults', { method: 'POST', body: { failNext: { count: 2, status: 503 } } });
+    await call(emulator.url, emulator.caFile, '/__admin/faults', {
+      method: 'POST',
+      body: { failNext: { count: 2, status: 503 } },
+    });
     expect((await get('/2/tweets?ids=1')).status).toBe(503);
     expect((await get('/2/tweets?ids=1')).status).toBe(503);
     expect((await get('/2/tweets?ids=1')).status).toBe(200);
-    await call(emulator.url, emulator.caFile, '/__admin/faults', { method: 'POST', body: { delay: { ms: 300, count: 1 } } });
+    await call(emulator.url, emulator.caFile, '/__admin/faults', {
+      method: 'POST',
+      body: { delay: { ms: 300, count: 1 } },
+    });
     const started = Date.now();
     await get('/2/tweets?ids=1');
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
-    const advanced = await call(emulator.url, emulator.caFile, '/__admin/advance', { method: 'POST', body: { minutes: 2 } });
+    const advanced = await call(emulator.url, emulator.caFile, '/__admin/advance', {
+      method: 'POST',
+      body: { minutes: 2 },
+    });
     expect(advanced.body).toEqual({ elapsedMinutes: 5 });
   });
 });

@@ -32,12 +32,17 @@ export function call(
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text ? (JSON.parse(text) as unknown) : undefined });
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: text ? (JSON.parse(text) as unknown) : undefined,
+          });
         });
       },
     );
     req.on('error', reject);
-    if (options.timeoutMs !== undefined) req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
+    if (options.timeoutMs !== undefined)
+      req.setTimeout(options.timeoutMs, () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
     req.end(payload);
   });
 }
@@ -52,15 +57,23 @@ export async function waitUntil(check: () => boolean, timeoutMs = 10_000, what =
 }
 
 /** Opens the filtered stream over raw HTTPS and resolves with the status once headers arrive (the socket stays open). */
-export function openRawStream(baseUrl: string, caFile: string, token: string): Promise<{ status: number; destroy(): void; body(): string }> {
+export function openRawStream(
+  baseUrl: string,
+  caFile: string,
+  token: string,
+): Promise<{ status: number; destroy(): void; body(): string }> {
   return new Promise((resolve, reject) => {
     let text = '';
-    const req = request(new URL('/2/tweets/search/stream', baseUrl), { ca: readFileSync(caFile), headers: { authorization: `Bearer ${token}` } }, (res) => {
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('error', () => undefined);
-      resolve({ status: res.statusCode ?? 0, destroy: () => req.destroy(), body: () => text });
-    });
+    const req = request(
+      new URL('/2/tweets/search/stream', baseUrl),
+      { ca: readFileSync(caFile), headers: { authorization: `Bearer ${token}` } },
+      (res) => {
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (text += chunk));
+        res.on('error', () => undefined);
+        resolve({ status: res.statusCode ?? 0, destroy: () => req.destroy(), body: () => text });
+      },
+    );
     req.on('error', (error) => (req.destroyed ? undefined : reject(error)));
     req.end();
   });

@@ -15,7 +15,14 @@ describe('counts that fall and tweets that disappear (scenario)', () => {
       { id: BOB, username: 'bob' },
     ],
     minutes: [
-      { minute: 0, tweets: [{ id: id(1), authorId: ALICE, text: 'one', retweetCount: 10 }, { id: id(2), authorId: ALICE, text: 'two' }, { id: id(3), authorId: BOB, text: 'three' }] },
+      {
+        minute: 0,
+        tweets: [
+          { id: id(1), authorId: ALICE, text: 'one', retweetCount: 10 },
+          { id: id(2), authorId: ALICE, text: 'two' },
+          { id: id(3), authorId: BOB, text: 'three' },
+        ],
+      },
       { minute: 1, retweets: { [id(1)]: 3 } },
       { minute: 2, unretweets: { [id(1)]: 2 }, protect: [id(2)] },
       { minute: 3, suspend: [BOB] },
@@ -41,22 +48,35 @@ describe('counts that fall and tweets that disappear (scenario)', () => {
     const res = await get(`/2/tweets?ids=${id(1)},${id(2)},${id(3)}&tweet.fields=public_metrics`);
     const body = res.body as { data: { id: string; public_metrics: { retweet_count: number } }[]; errors: unknown[] };
     expect(body.data.map((t) => [t.id, t.public_metrics.retweet_count])).toEqual([[id(1), 11]]);
-    expect(body.errors).toEqual([id(2), id(3)].map((x) => ({
-      value: x,
-      detail: `Sorry, you are not authorized to see the Tweet with id: [${x}].`,
-      title: 'Authorization Error',
-      resource_type: 'tweet',
-      parameter: 'ids',
-      resource_id: x,
-      type: 'https://api.twitter.com/2/problems/not-authorized-for-resource',
-    })));
-    const retweets = emulator.admin.posted().filter((p) => p.retweetedId === id(1)).map((p) => p.id);
+    expect(body.errors).toEqual(
+      [id(2), id(3)].map((x) => ({
+        value: x,
+        detail: `Sorry, you are not authorized to see the Tweet with id: [${x}].`,
+        title: 'Authorization Error',
+        resource_type: 'tweet',
+        parameter: 'ids',
+        resource_id: x,
+        type: 'https://api.twitter.com/2/problems/not-authorized-for-resource',
+      })),
+    );
+    const retweets = emulator.admin
+      .posted()
+      .filter((p) => p.retweetedId === id(1))
+      .map((p) => p.id);
     expect(retweets).toHaveLength(3);
-    const looked = (await get(`/2/tweets?ids=${retweets.join(',')}`)).body as { data: unknown[]; errors: { title: string }[] };
+    const looked = (await get(`/2/tweets?ids=${retweets.join(',')}`)).body as {
+      data: unknown[];
+      errors: { title: string }[];
+    };
     expect(looked.data).toHaveLength(1);
     expect(looked.errors.map((e) => e.title)).toEqual(['Not Found Error', 'Not Found Error']);
-    expect((await get(`/2/users/${BOB}/tweets`)).body).toMatchObject({ errors: [{ title: 'Forbidden', detail: `User has been suspended: [${BOB}].`, parameter: 'id' }] });
-    expect((await get(`/2/users?ids=${ALICE},${BOB}`)).body).toMatchObject({ data: [{ id: ALICE }], errors: [{ title: 'Forbidden', resource_id: BOB, parameter: 'ids' }] });
+    expect((await get(`/2/users/${BOB}/tweets`)).body).toMatchObject({
+      errors: [{ title: 'Forbidden', detail: `User has been suspended: [${BOB}].`, parameter: 'id' }],
+    });
+    expect((await get(`/2/users?ids=${ALICE},${BOB}`)).body).toMatchObject({
+      data: [{ id: ALICE }],
+      errors: [{ title: 'Forbidden', resource_id: BOB, parameter: 'ids' }],
+    });
   });
 });
 
@@ -86,11 +106,20 @@ describe('the random simulation', () => {
   test('retweet velocity decays with age; the power law keeps a longer tail than the exponential', async () => {
     /** Share of retweets in each hour of a tweet's life (tweets posted in the first 6 of 12 simulated hours). */
     const hourlyShares = async (model: 'exponential' | 'power-law'): Promise<number[]> => {
-      const emulator = await startEmulator({ seed: 9, minuteSeconds: 0, retweetDecay: model, retweetDecayMinutes: 60, initialTweets: 0, unretweetShare: 0 });
+      const emulator = await startEmulator({
+        seed: 9,
+        minuteSeconds: 0,
+        retweetDecay: model,
+        retweetDecayMinutes: 60,
+        initialTweets: 0,
+        unretweetShare: 0,
+      });
       try {
         emulator.admin.advance(12 * 60);
         const posted = emulator.admin.posted();
-        const minuteOf = new Map(posted.filter((p) => !p.retweetedId && p.minute < 6 * 60).map((p) => [p.id, p.minute]));
+        const minuteOf = new Map(
+          posted.filter((p) => !p.retweetedId && p.minute < 6 * 60).map((p) => [p.id, p.minute]),
+        );
         const hours = Array<number>(6).fill(0);
         for (const p of posted) {
           const origin = p.retweetedId ? minuteOf.get(p.retweetedId) : undefined;
@@ -116,7 +145,12 @@ describe('the random simulation', () => {
 
   test('20,000 seeded tweets of various ages, stepped a minute at a time, with ground truth per tweet and per minute', async () => {
     const started = Date.now();
-    const emulator = await startEmulator({ seed: 4, minuteSeconds: 0, initialTweets: 20_000, initialMaxAgeMinutes: 24 * 60 });
+    const emulator = await startEmulator({
+      seed: 4,
+      minuteSeconds: 0,
+      initialTweets: 20_000,
+      initialMaxAgeMinutes: 24 * 60,
+    });
     try {
       const seeded = emulator.admin.groundTruth(-1).tweets;
       expect(seeded).toHaveLength(20_000);
@@ -131,7 +165,10 @@ describe('the random simulation', () => {
       // Nothing seeded is streamed: it existed before minute 0.
       expect(emulator.admin.posted()).toHaveLength(0);
 
-      const sample = seeded.filter((t) => t.minute > -90).slice(0, 40).map((t) => t.id);
+      const sample = seeded
+        .filter((t) => t.minute > -90)
+        .slice(0, 40)
+        .map((t) => t.id);
       const recorded: Record<number, number[]> = {};
       for (let m = 0; m < 5; m++) {
         emulator.admin.advance(1);
@@ -143,8 +180,11 @@ describe('the random simulation', () => {
       }
       // Seeded tweets still get retweets, and any past minute can be asked again later.
       const seededIds = new Set(seeded.map((t) => t.id));
-      expect(emulator.admin.posted().filter((p) => p.retweetedId && seededIds.has(p.retweetedId)).length).toBeGreaterThan(0);
-      for (let m = 0; m < 5; m++) expect(emulator.admin.groundTruth(m, sample).tweets.map((t) => t.retweetCount)).toEqual(recorded[m]);
+      expect(
+        emulator.admin.posted().filter((p) => p.retweetedId && seededIds.has(p.retweetedId)).length,
+      ).toBeGreaterThan(0);
+      for (let m = 0; m < 5; m++)
+        expect(emulator.admin.groundTruth(m, sample).tweets.map((t) => t.retweetCount)).toEqual(recorded[m]);
       expect(Date.now() - started).toBeLessThan(20_000);
     } finally {
       await emulator.close();
@@ -155,13 +195,21 @@ describe('the random simulation', () => {
 test('the default world: the eight original accounts by name, and retweets in each of the first three minutes', async () => {
   const emulator = await startEmulator({ minuteSeconds: 0 });
   try {
-    const users = (await call(emulator.url, emulator.caFile, `/2/users?ids=${DEFAULT_FOLLOWED_USER_IDS.join(',')}`, { token: emulator.bearerToken })).body as { data: { id: string; username: string }[] };
-    expect(users.data.map((u) => u.username)).toEqual(DEFAULT_FOLLOWED_USER_IDS.map((uid) => DEFAULT_ACCOUNT_NAMES[uid].username));
+    const users = (
+      await call(emulator.url, emulator.caFile, `/2/users?ids=${DEFAULT_FOLLOWED_USER_IDS.join(',')}`, {
+        token: emulator.bearerToken,
+      })
+    ).body as { data: { id: string; username: string }[] };
+    expect(users.data.map((u) => u.username)).toEqual(
+      DEFAULT_FOLLOWED_USER_IDS.map((uid) => DEFAULT_ACCOUNT_NAMES[uid].username),
+    );
     emulator.admin.advance(3);
     const followed = new Set(DEFAULT_FOLLOWED_USER_IDS);
     const authorOf = new Map(emulator.admin.groundTruth().tweets.map((t) => [t.id, t.authorId]));
     for (const minute of [0, 1, 2]) {
-      const retweets = emulator.admin.posted().filter((p) => p.minute === minute && p.retweetedId && followed.has(authorOf.get(p.retweetedId) ?? ''));
+      const retweets = emulator.admin
+        .posted()
+        .filter((p) => p.minute === minute && p.retweetedId && followed.has(authorOf.get(p.retweetedId) ?? ''));
       expect(retweets.length).toBeGreaterThan(0);
     }
   } finally {

@@ -22,8 +22,10 @@ const anyString = (): unknown => expect.any(String);
 const matching = (pattern: RegExp): unknown => expect.stringMatching(pattern);
 
 let emulator: RunningEmulator;
-const get = (path: string, timeoutMs?: number) => call(emulator.url, emulator.caFile, path, { token: emulator.bearerToken, ...(timeoutMs ? { timeoutMs } : {}) });
-const admin = (path: string, method: string, body?: unknown) => call(emulator.url, emulator.caFile, `/__admin/${path}`, { method, body });
+const get = (path: string, timeoutMs?: number) =>
+  call(emulator.url, emulator.caFile, path, { token: emulator.bearerToken, ...(timeoutMs ? { timeoutMs } : {}) });
+const admin = (path: string, method: string, body?: unknown) =>
+  call(emulator.url, emulator.caFile, `/__admin/${path}`, { method, body });
 
 beforeEach(async () => {
   emulator = await startEmulator({ scenario, minuteSeconds: 0 });
@@ -31,7 +33,7 @@ beforeEach(async () => {
 afterEach(() => emulator.close());
 
 describe('invalid ids: X answers the whole request with 400', () => {
-  test('a malformed id, a 20-digit id and 101 ids each get X\'s invalid-request body', async () => {
+  test("a malformed id, a 20-digit id and 101 ids each get X's invalid-request body", async () => {
     const malformed = await get(`/2/tweets?ids=${id(1)},12a,${id(2)}`);
     expect(malformed.status).toBe(400);
     expect(malformed.body).toEqual({
@@ -45,7 +47,10 @@ describe('invalid ids: X answers the whole request with 400', () => {
     expect((long.body as { errors: unknown[] }).errors).toHaveLength(2);
     const tooMany = await get(`/2/tweets?ids=${Array.from({ length: 101 }, (_, i) => i + 1).join(',')}`);
     expect(tooMany.status).toBe(400);
-    expect(tooMany.body).toMatchObject({ title: 'Invalid Request', errors: [{ message: matching(/\[101\] is not between 1 and 100/) }] });
+    expect(tooMany.body).toMatchObject({
+      title: 'Invalid Request',
+      errors: [{ message: matching(/\[101\] is not between 1 and 100/) }],
+    });
     expect((await get('/2/tweets?ids=')).status).toBe(400);
     expect((await get(`/2/tweets?ids=${'9'.repeat(19)}`)).status).toBe(200);
   });
@@ -62,18 +67,24 @@ describe('invalid ids: X answers the whole request with 400', () => {
 });
 
 describe('plan presets', () => {
-  test('pay-per-use is the default: 3,500 lookups per 15 minutes, with X\'s headers', async () => {
+  test("pay-per-use is the default: 3,500 lookups per 15 minutes, with X's headers", async () => {
     const res = await get(`/2/tweets?ids=${id(1)}`);
     expect(res.headers['x-rate-limit-limit']).toBe('3500');
     expect(res.headers['x-rate-limit-remaining']).toBe('3499');
     const reset = Number(res.headers['x-rate-limit-reset']);
     expect(reset).toBeGreaterThan(Date.now() / 1000 + 890);
     expect(reset).toBeLessThanOrEqual(Math.ceil(Date.now() / 1000) + 900);
-    expect((await admin('plan', 'GET')).body).toMatchObject({ plan: 'pay-per-use', limits: { tweets: { limit: 3500 }, timeline: { limit: 1500 } } });
+    expect((await admin('plan', 'GET')).body).toMatchObject({
+      plan: 'pay-per-use',
+      limits: { tweets: { limit: 3500 }, timeline: { limit: 1500 } },
+    });
   });
 
   test('switching to Basic at run time: 15 lookups then 429, and the filtered stream answers 403 client-forbidden', async () => {
-    expect((await admin('plan', 'POST', { plan: 'basic' })).body).toMatchObject({ plan: 'basic', limits: { tweets: { limit: 15 } } });
+    expect((await admin('plan', 'POST', { plan: 'basic' })).body).toMatchObject({
+      plan: 'basic',
+      limits: { tweets: { limit: 15 } },
+    });
     const answers = [];
     for (let i = 0; i < 16; i++) answers.push(await get(`/2/tweets?ids=${id(1)}`));
     expect(answers.slice(0, 15).map((a) => a.status)).toEqual(Array(15).fill(200));
@@ -84,7 +95,9 @@ describe('plan presets', () => {
     expect(stream.status).toBe(403);
     expect(stream.body).toEqual({
       client_id: anyString(),
-      detail: matching(/^When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer App that is attached to a Project/),
+      detail: matching(
+        /^When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer App that is attached to a Project/,
+      ),
       registration_url: anyString(),
       title: 'Client Forbidden',
       required_enrollment: 'Appropriate Level of API Access',
@@ -93,7 +106,9 @@ describe('plan presets', () => {
     });
     await admin('plan', 'POST', { plan: 'pro' });
     expect((await get(`/2/tweets?ids=${id(1)}`)).headers['x-rate-limit-limit']).toBe('450');
-    expect((await admin('plan', 'POST', { plan: 'gold' })).body).toEqual({ error: 'Invalid configuration: plan must be one of pay-per-use, pro, basic, got "gold"' });
+    expect((await admin('plan', 'POST', { plan: 'gold' })).body).toEqual({
+      error: 'Invalid configuration: plan must be one of pay-per-use, pro, basic, got "gold"',
+    });
   });
 
   test('a lookup-only 429 fault advertises the reset it was given; other endpoints are untouched', async () => {
@@ -108,19 +123,35 @@ describe('plan presets', () => {
 
   test('the CLI stops with a message naming X_EMULATOR_PLAN for an unknown plan', async () => {
     const run = promisify(execFile);
-    const error = (await run('node_modules/.bin/tsx', ['src/emulator/main.ts'], { env: { ...process.env, X_EMULATOR_PLAN: 'enterprise', X_EMULATOR_PORT: '0' } }).catch((e: unknown) => e)) as {
+    const error = (await run('node_modules/.bin/tsx', ['src/emulator/main.ts'], {
+      env: { ...process.env, X_EMULATOR_PLAN: 'enterprise', X_EMULATOR_PORT: '0' },
+    }).catch((e: unknown) => e)) as {
       code: number;
       stderr: string;
     };
     expect(error.code).toBe(1);
-    expect(error.stderr).toMatch(/X_EMULATOR_PLAN must be one of pay-per-use, pro, basic, got "enterprise"/);
+    // A log line on stderr: JSON, since stderr is a pipe here.
+    expect(JSON.parse(error.stderr)).toMatchObject({
+      level: 'error',
+      msg: expect.stringContaining(
+        'X_EMULATOR_PLAN must be one of pay-per-use, pro, basic, got "enterprise"',
+      ) as unknown,
+    });
   });
 });
 
 test('the CLI reads its plan, seeding and manual clock from the environment', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'emulator-cli-'));
   const child = spawn('node_modules/.bin/tsx', ['src/emulator/main.ts'], {
-    env: { ...process.env, X_EMULATOR_PORT: '0', X_EMULATOR_PLAN: 'pro', X_EMULATOR_CLOCK: 'manual', X_EMULATOR_INITIAL_TWEETS: '1000', X_API_CA_FILE: join(dir, 'ca.pem'), X_BEARER_TOKEN: '' },
+    env: {
+      ...process.env,
+      X_EMULATOR_PORT: '0',
+      X_EMULATOR_PLAN: 'pro',
+      X_EMULATOR_CLOCK: 'manual',
+      X_EMULATOR_INITIAL_TWEETS: '1000',
+      X_API_CA_FILE: join(dir, 'ca.pem'),
+      X_BEARER_TOKEN: '',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   try {
@@ -129,9 +160,13 @@ test('the CLI reads its plan, seeding and manual clock from the environment', as
     await waitUntil(() => /export X_API_BASE_URL=(\S+)/.test(out), 20_000, 'the CLI banner');
     const url = (/export X_API_BASE_URL=(\S+)/.exec(out) as RegExpExecArray)[1];
     expect(out).toMatch(/plan pro, seed 1, manual clock/);
-    const cli = (path: string, method = 'GET', body?: unknown) => call(url, join(dir, 'ca.pem'), path, { method, body });
+    const cli = (path: string, method = 'GET', body?: unknown) =>
+      call(url, join(dir, 'ca.pem'), path, { method, body });
     expect((await cli('/__admin/state')).body).toEqual({ elapsedMinutes: 0, streamConnections: 0, plan: 'pro' });
-    expect((await cli('/__admin/ground-truth')).body).toMatchObject({ minute: -1, tweets: expect.any(Array) as unknown });
+    expect((await cli('/__admin/ground-truth')).body).toMatchObject({
+      minute: -1,
+      tweets: expect.any(Array) as unknown,
+    });
     expect(((await cli('/__admin/ground-truth')).body as { tweets: unknown[] }).tweets).toHaveLength(1000);
     expect((await cli('/__admin/advance', 'POST', { minutes: 3 })).body).toEqual({ elapsedMinutes: 3 });
     await new Promise((resolve) => setTimeout(resolve, 1200));
@@ -160,13 +195,28 @@ describe('billing ground truth', () => {
     });
 
     // The stream bills each delivered post, then a lookup of it the same day is free.
-    await call(emulator.url, emulator.caFile, '/2/tweets/search/stream/rules', { method: 'POST', token: emulator.bearerToken, body: { add: [{ value: `from:${ALICE} OR retweets_of:${ALICE}`, tag: 't' }] } });
+    await call(emulator.url, emulator.caFile, '/2/tweets/search/stream/rules', {
+      method: 'POST',
+      token: emulator.bearerToken,
+      body: { add: [{ value: `from:${ALICE} OR retweets_of:${ALICE}`, tag: 't' }] },
+    });
     const stream = await openRawStream(emulator.url, emulator.caFile, emulator.bearerToken);
     expect(stream.status).toBe(200);
     await waitUntil(() => emulator.admin.streamConnections() === 1);
     emulator.admin.advance(1); // minute 1: two retweets of id(1)
-    await waitUntil(() => stream.body().split('\r\n').filter((l) => l.startsWith('{')).length === 2, 5000, 'two streamed retweets');
-    const retweetIds = emulator.admin.posted().filter((p) => p.retweetedId).map((p) => p.id);
+    await waitUntil(
+      () =>
+        stream
+          .body()
+          .split('\r\n')
+          .filter((l) => l.startsWith('{')).length === 2,
+      5000,
+      'two streamed retweets',
+    );
+    const retweetIds = emulator.admin
+      .posted()
+      .filter((p) => p.retweetedId)
+      .map((p) => p.id);
     await get(`/2/tweets?ids=${retweetIds.join(',')}`);
     usage = (await admin('usage', 'GET')).body as Record<string, unknown>;
     expect(usage).toMatchObject({ billedPostReads: 5, postReads: 9, estimatedCostUsd: 0.025 });
@@ -179,7 +229,11 @@ describe('billing ground truth', () => {
     expect((await get(`/2/tweets?ids=${id(1)},${id(2)}`)).status).toBe(200);
     const capped = await get(`/2/tweets?ids=${id(3)}`);
     expect(capped.status).toBe(429);
-    expect(capped.body).toEqual({ title: 'UsageCapExceeded', detail: 'Usage cap exceeded: Monthly product cap', type: 'https://api.twitter.com/2/problems/usage-capped' });
+    expect(capped.body).toEqual({
+      title: 'UsageCapExceeded',
+      detail: 'Usage cap exceeded: Monthly product cap',
+      type: 'https://api.twitter.com/2/problems/usage-capped',
+    });
     expect((await get(`/2/users/${ALICE}/tweets`)).status).toBe(429);
     expect(emulator.admin.usage()).toMatchObject({ billedPostReads: 2, refused: 2 });
   });
@@ -224,7 +278,10 @@ describe('half-open lookups', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(690);
     await expect(get(`/2/tweets?ids=${id(1)}`, 300)).rejects.toThrow('no answer within 300 ms');
     expect((await get(`/2/tweets?ids=${id(1)}`, 2000)).status).toBe(200);
-    const statuses = emulator.admin.requests().filter((r) => r.path === '/2/tweets').map((r) => r.status);
+    const statuses = emulator.admin
+      .requests()
+      .filter((r) => r.path === '/2/tweets')
+      .map((r) => r.status);
     expect(statuses).toEqual([undefined, undefined, 200]);
   });
 });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { BatchingConsumerQueue, type SubBatchWork } from '../../src/kafka/consumer-queue';
-import { silentLog } from '../../src/kafka/log';
+import { silentLog } from '../../src/shared/log';
 import { committedOffsets, createTopic, deleteTopics, eventually, produceRaw, testKafka } from './helpers';
 
 /** A sub-batch handed to the processor, finished (or failed) when the test says so. */
@@ -12,7 +12,13 @@ interface Call {
   cancelled: boolean;
 }
 
-function recordingQueue(kafka: Kafka, topic: string, groupId: string, calls: Call[], options: { autoFinish?: boolean; sessionTimeout?: number } = {}) {
+function recordingQueue(
+  kafka: Kafka,
+  topic: string,
+  groupId: string,
+  calls: Call[],
+  options: { autoFinish?: boolean; sessionTimeout?: number } = {},
+) {
   return new BatchingConsumerQueue({
     kafka,
     groupId,
@@ -54,7 +60,11 @@ describe('BatchingConsumerQueue (real broker)', () => {
   async function topicWith(values: string[]): Promise<string> {
     const topic = await createTopic(kafka, 'queue', 1);
     topics.push(topic);
-    await produceRaw(kafka, topic, values.map((value) => ({ key: null, value })));
+    await produceRaw(
+      kafka,
+      topic,
+      values.map((value) => ({ key: null, value })),
+    );
     return topic;
   }
 
@@ -67,16 +77,24 @@ describe('BatchingConsumerQueue (real broker)', () => {
     await queue.start();
 
     await eventually('three sub-batches in progress', () => (calls.length === 3 ? true : undefined));
-    expect(calls.map((c) => c.values)).toEqual([['a', 'b'], ['c', 'd'], ['e', 'f']]);
+    expect(calls.map((c) => c.values)).toEqual([
+      ['a', 'b'],
+      ['c', 'd'],
+      ['e', 'f'],
+    ]);
     // The second finishing first must not move the offset past the unfinished first.
     calls[1].finish();
     await sleep(1500);
     expect(await committedOffsets(kafka, group, topic)).toEqual({ 0: -1 });
 
     calls[0].finish();
-    await eventually('offset 4 committed', async () => ((await committedOffsets(kafka, group, topic))[0] === 4 ? true : undefined));
+    await eventually('offset 4 committed', async () =>
+      (await committedOffsets(kafka, group, topic))[0] === 4 ? true : undefined,
+    );
     calls[2].finish();
-    await eventually('offset 6 committed', async () => ((await committedOffsets(kafka, group, topic))[0] === 6 ? true : undefined));
+    await eventually('offset 6 committed', async () =>
+      (await committedOffsets(kafka, group, topic))[0] === 6 ? true : undefined,
+    );
   });
 
   it('abandons unfinished work on stop (cancelling it) and the next member of the group gets those records again', async () => {
@@ -87,7 +105,9 @@ describe('BatchingConsumerQueue (real broker)', () => {
     await queue.start();
     await eventually('sub-batches in progress', () => (first.length === 3 ? true : undefined));
     first[0].finish();
-    await eventually('offset 2 committed', async () => ((await committedOffsets(kafka, group, topic))[0] === 2 ? true : undefined));
+    await eventually('offset 2 committed', async () =>
+      (await committedOffsets(kafka, group, topic))[0] === 2 ? true : undefined,
+    );
     await queue.stop();
     expect(first.map((c) => c.cancelled)).toEqual([false, true, true]);
     expect(await committedOffsets(kafka, group, topic)).toEqual({ 0: 2 });
@@ -96,7 +116,9 @@ describe('BatchingConsumerQueue (real broker)', () => {
     const next = recordingQueue(kafka, topic, group, second, { autoFinish: true });
     queues.push(next);
     await next.start();
-    await eventually('offset 5 committed', async () => ((await committedOffsets(kafka, group, topic))[0] === 5 ? true : undefined));
+    await eventually('offset 5 committed', async () =>
+      (await committedOffsets(kafka, group, topic))[0] === 5 ? true : undefined,
+    );
     expect(second.flatMap((c) => c.values)).toEqual(['c', 'd', 'e']);
   });
 
@@ -113,7 +135,9 @@ describe('BatchingConsumerQueue (real broker)', () => {
     expect(calls[1].values).toEqual(['a', 'b']);
     expect(await committedOffsets(kafka, group, topic)).toEqual({ 0: -1 });
     calls[1].finish();
-    await eventually('offset 2 committed', async () => ((await committedOffsets(kafka, group, topic))[0] === 2 ? true : undefined));
+    await eventually('offset 2 committed', async () =>
+      (await committedOffsets(kafka, group, topic))[0] === 2 ? true : undefined,
+    );
   });
 
   it('pause stops fetching new records until resume', async () => {
@@ -142,7 +166,9 @@ describe('BatchingConsumerQueue (real broker)', () => {
     await eventually('first records', () => (calls.length === 1 ? true : undefined));
     await sleep(9000);
     calls[0].finish();
-    await eventually('offset 2 committed', async () => ((await committedOffsets(kafka, group, topic))[0] === 2 ? true : undefined));
+    await eventually('offset 2 committed', async () =>
+      (await committedOffsets(kafka, group, topic))[0] === 2 ? true : undefined,
+    );
     // No session expiry, so no rebalance and no redelivery.
     expect(calls).toHaveLength(1);
     expect(queue.partitions()).toEqual([0]);

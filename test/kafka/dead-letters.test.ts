@@ -23,7 +23,15 @@ describe('DeadLetterPublisher (real broker)', () => {
   it('keeps the original key, value and headers, and adds the reason and the source topic, partition and offset', async () => {
     const big = Buffer.alloc(1024 * 1024, 'x');
     await new DeadLetterPublisher(producer, topic).publish([
-      { topic: 'tweets', partition: 4, offset: '17', key: Buffer.from('k1'), value: Buffer.from('not json'), headers: { trace: 'abc' }, reason: 'value is not JSON' },
+      {
+        topic: 'tweets',
+        partition: 4,
+        offset: '17',
+        key: Buffer.from('k1'),
+        value: Buffer.from('not json'),
+        headers: { trace: 'abc' },
+        reason: 'value is not JSON',
+      },
       { topic: 'tweets', partition: 5, offset: '18', key: null, value: big, reason: 'value too large' },
       { topic: 'tweets', partition: 0, offset: '0', key: null, value: null, reason: 'empty value' },
     ]);
@@ -51,7 +59,14 @@ describe('DeadLetterPublisher (real broker)', () => {
     extraTopics.push(small);
     const tooBig = Buffer.alloc(300 * 1024, 'y');
     await new DeadLetterPublisher(producer, small).publish([
-      { topic: 'tweets', partition: 1, offset: '5', key: Buffer.from('a'), value: Buffer.from('{"v":9}'), reason: 'unsupported record version: 9' },
+      {
+        topic: 'tweets',
+        partition: 1,
+        offset: '5',
+        key: Buffer.from('a'),
+        value: Buffer.from('{"v":9}'),
+        reason: 'unsupported record version: 9',
+      },
       { topic: 'tweets', partition: 1, offset: '6', key: Buffer.from('b'), value: tooBig, reason: 'value too large' },
     ]);
     const letters = await readRecords(kafka, small, 2);
@@ -74,14 +89,22 @@ describe('DeadLetterPublisher (real broker)', () => {
       { topic: 'tweets', partition: 2, offset: '9', key, value, headers, reason: 'value too large' },
     ]);
     const [letter] = await readRecords(kafka, small, 1);
-    expect(letter.headers).toMatchObject({ [DLQ_HEADERS.reason]: 'value too large', [DLQ_HEADERS.offset]: '9', [DLQ_HEADERS.partition]: '2', trace: 'abc' });
+    expect(letter.headers).toMatchObject({
+      [DLQ_HEADERS.reason]: 'value too large',
+      [DLQ_HEADERS.offset]: '9',
+      [DLQ_HEADERS.partition]: '2',
+      trace: 'abc',
+    });
     expect(letter.headers[DLQ_HEADERS.truncatedFrom]).toBe(String(value.length));
     expect(letter.headers[DLQ_HEADERS.keyTruncatedFrom]).toBe(String(key.length));
     expect(letter.headers[DLQ_HEADERS.headersTruncated]).toBe('true');
     // What is kept is the start of each original, so a person can still recognise the record.
     expect(key.toString().startsWith(letter.key ?? '-')).toBe(true);
     expect(value.subarray(0, letter.value?.length).equals(letter.value as Buffer)).toBe(true);
-    const size = (letter.key?.length ?? 0) + (letter.value?.length ?? 0) + Object.entries(letter.headers).reduce((n, [k, v]) => n + k.length + v.length, 0);
+    const size =
+      (letter.key?.length ?? 0) +
+      (letter.value?.length ?? 0) +
+      Object.entries(letter.headers).reduce((n, [k, v]) => n + k.length + v.length, 0);
     expect(size).toBeLessThan(limit);
   });
 });

@@ -12,12 +12,27 @@ export async function testKafka(): Promise<Kafka> {
 }
 
 /** A topic of this test alone. */
-export async function createTopic(kafka: Kafka, prefix: string, numPartitions: number, config: Record<string, string> = {}): Promise<string> {
+export async function createTopic(
+  kafka: Kafka,
+  prefix: string,
+  numPartitions: number,
+  config: Record<string, string> = {},
+): Promise<string> {
   const topic = `test.${prefix}.${randomUUID()}`;
   const admin = kafka.admin();
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions, replicationFactor: 1, configEntries: Object.entries(config).map(([name, value]) => ({ name, value })) }], waitForLeaders: true });
+    await admin.createTopics({
+      topics: [
+        {
+          topic,
+          numPartitions,
+          replicationFactor: 1,
+          configEntries: Object.entries(config).map(([name, value]) => ({ name, value })),
+        },
+      ],
+      waitForLeaders: true,
+    });
   } finally {
     await admin.disconnect();
   }
@@ -45,23 +60,38 @@ export interface ReadRecord {
 
 function headerStrings(headers: IHeaders | undefined): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) out[name] = Array.isArray(value) ? value.map(String).join(',') : String(value);
+  for (const [name, value] of Object.entries(headers ?? {}))
+    out[name] = Array.isArray(value) ? value.map(String).join(',') : String(value);
   return out;
 }
 
 /** Reads the first `count` records of a topic with a throwaway group; fails after `timeoutMs`. */
-export async function readRecords(kafka: Kafka, topic: string, count: number, timeoutMs = 30_000): Promise<ReadRecord[]> {
+export async function readRecords(
+  kafka: Kafka,
+  topic: string,
+  count: number,
+  timeoutMs = 30_000,
+): Promise<ReadRecord[]> {
   const consumer = kafka.consumer({ groupId: `test-reader-${randomUUID()}`, maxWaitTimeInMs: 100 });
   const records: ReadRecord[] = [];
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [topic], fromBeginning: true });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`read ${records.length} of ${count} records from ${topic} in ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`read ${records.length} of ${count} records from ${topic} in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       consumer
         .run({
           eachMessage: ({ partition, message }) => {
-            records.push({ partition, offset: message.offset, key: message.key?.toString() ?? null, value: message.value, headers: headerStrings(message.headers) });
+            records.push({
+              partition,
+              offset: message.offset,
+              key: message.key?.toString() ?? null,
+              value: message.value,
+              headers: headerStrings(message.headers),
+            });
             if (records.length >= count) {
               clearTimeout(timer);
               resolve();
@@ -102,7 +132,11 @@ export async function endOffsets(kafka: Kafka, topic: string): Promise<Record<nu
 }
 
 /** Writes raw records (as any producer could: malformed ones included). */
-export async function produceRaw(kafka: Kafka, topic: string, messages: Array<{ key?: string | null; value: string | Buffer | null; partition?: number }>): Promise<void> {
+export async function produceRaw(
+  kafka: Kafka,
+  topic: string,
+  messages: Array<{ key?: string | null; value: string | Buffer | null; partition?: number }>,
+): Promise<void> {
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   try {
@@ -113,8 +147,17 @@ export async function produceRaw(kafka: Kafka, topic: string, messages: Array<{ 
 }
 
 /** Writes tweets in the product's record format. */
-export async function produceTweets(kafka: Kafka, topic: string, tweets: ObservedTweet[], partition?: number): Promise<void> {
-  await produceRaw(kafka, topic, tweets.map((t) => ({ ...encodeTweetRecord(t), partition })));
+export async function produceTweets(
+  kafka: Kafka,
+  topic: string,
+  tweets: ObservedTweet[],
+  partition?: number,
+): Promise<void> {
+  await produceRaw(
+    kafka,
+    topic,
+    tweets.map((t) => ({ ...encodeTweetRecord(t), partition })),
+  );
 }
 
 let sequence = 0;
@@ -133,7 +176,11 @@ export function sampleTweet(overrides: Partial<ObservedTweet> = {}): ObservedTwe
 }
 
 /** Polls `probe` until it returns a value that is not undefined; fails with `what` after `timeoutMs`. */
-export async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> {
+export async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

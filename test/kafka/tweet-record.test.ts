@@ -15,7 +15,10 @@ describe('tweet record codec', () => {
 
   it('keeps only the optional fields that are present and ignores unknown ones', () => {
     const value = JSON.stringify({ v: 1, id: '1234567890123456789', authorId: '42', futureField: [1, 2] });
-    expect(decodeTweetRecord(null, buf(value))).toEqual({ ok: true, tweet: { id: '1234567890123456789', authorId: '42' } });
+    expect(decodeTweetRecord(null, buf(value))).toEqual({
+      ok: true,
+      tweet: { id: '1234567890123456789', authorId: '42' },
+    });
   });
 
   it.each([
@@ -27,15 +30,26 @@ describe('tweet record codec', () => {
     ['no id', JSON.stringify({ v: 1, authorId: '2' }), 'id must be a decimal tweet id string'],
     ['a numeric id', JSON.stringify({ v: 1, id: 123, authorId: '2' }), 'id must be a decimal tweet id string'],
     ['no author', JSON.stringify({ v: 1, id: '1' }), 'authorId must be a decimal user id string'],
-    ['a bad date', JSON.stringify({ v: 1, id: '1', authorId: '2', createdAt: 'yesterday' }), 'createdAt must be an ISO-8601 date string'],
-    ['a retweet without original author', JSON.stringify({ v: 1, id: '1', authorId: '2', retweetedOf: { id: '3' } }), 'retweetedOf.authorId must be a decimal user id string'],
+    [
+      'a bad date',
+      JSON.stringify({ v: 1, id: '1', authorId: '2', createdAt: 'yesterday' }),
+      'createdAt must be an ISO-8601 date string',
+    ],
+    [
+      'a retweet without original author',
+      JSON.stringify({ v: 1, id: '1', authorId: '2', retweetedOf: { id: '3' } }),
+      'retweetedOf.authorId must be a decimal user id string',
+    ],
   ])('refuses %s with a reason', (_case, value, reason) => {
     expect(decodeTweetRecord(null, buf(value))).toEqual({ ok: false, reason });
   });
 
   it('refuses a value larger than the limit before parsing it, and a key that is not the tweet id', () => {
     const huge = JSON.stringify({ v: 1, id: '1', authorId: '2', padding: 'x'.repeat(MAX_TWEET_RECORD_BYTES) });
-    expect(decodeTweetRecord(null, buf(huge))).toEqual({ ok: false, reason: `value too large: ${huge.length} bytes (limit ${MAX_TWEET_RECORD_BYTES})` });
+    expect(decodeTweetRecord(null, buf(huge))).toEqual({
+      ok: false,
+      reason: `value too large: ${huge.length} bytes (limit ${MAX_TWEET_RECORD_BYTES})`,
+    });
     const { value } = encodeTweetRecord(sampleTweet());
     expect(decodeTweetRecord(buf('999'), buf(value))).toEqual({ ok: false, reason: 'key is not the tweet id' });
   });
@@ -57,7 +71,9 @@ describe('tweet record codec', () => {
       const decoded = records.map((r) => decodeTweetRecord(r.key === null ? null : buf(r.key), r.value));
       expect(decoded.every((d) => d.ok)).toBe(true);
       const byId = (a: { id: string }, b: { id: string }): number => a.id.localeCompare(b.id);
-      expect(decoded.map((d) => (d.ok ? d.tweet : { id: '' })).sort(byId)).toEqual([...tweets, tweets[0]].sort(byId));
+      expect(decoded.map((d) => (d.ok && d.tweet ? d.tweet : { id: '' })).sort(byId)).toEqual(
+        [...tweets, tweets[0]].sort(byId),
+      );
       const partitionsOfFirst = records.filter((r) => r.key === tweets[0].id).map((r) => r.partition);
       expect(partitionsOfFirst).toHaveLength(2);
       expect(partitionsOfFirst[0]).toBe(partitionsOfFirst[1]);

@@ -15,7 +15,13 @@ describe('producer: catch-up after gaps (emulator, real broker, `npm run produce
   beforeAll(async () => {
     kafka = await testKafka();
     // A manual clock: posts are released only when the test advances it, so a gap is exactly where the test puts it.
-    emulator = await startEmulator({ caFile: privateCaFile(), seed: 7, minuteSeconds: 0, heartbeatSeconds: 1, tweetsPerUserPerMinute: 1 });
+    emulator = await startEmulator({
+      caFile: privateCaFile(),
+      seed: 7,
+      minuteSeconds: 0,
+      heartbeatSeconds: 1,
+      tweetsPerUserPerMinute: 1,
+    });
   });
   afterAll(async () => {
     await emulator?.close();
@@ -31,9 +37,11 @@ describe('producer: catch-up after gaps (emulator, real broker, `npm run produce
     const expected = (): string[] => followedPosts(emulator).filter((id) => !before.has(id));
     /** Waits until every post the followed users made since the scene began is in the topic; else what is missing. */
     const allFollowedPostsIn = (timeoutMs = 60_000) =>
-      eventually('every followed post in the topic', async () => (missing(expected(), await idsInTopic(kafka, topic)).length === 0 ? true : undefined), timeoutMs).catch(
-        async () => ({ missing: missing(expected(), await idsInTopic(kafka, topic)) }),
-      );
+      eventually(
+        'every followed post in the topic',
+        async () => (missing(expected(), await idsInTopic(kafka, topic)).length === 0 ? true : undefined),
+        timeoutMs,
+      ).catch(async () => ({ missing: missing(expected(), await idsInTopic(kafka, topic)) }));
     return { topic, env, expected, allFollowedPostsIn };
   }
 
@@ -76,7 +84,11 @@ describe('producer: catch-up after gaps (emulator, real broker, `npm run produce
       // The reconnects fail for a while (X's backoff: 5 s, then 10 s), so the gap is real.
       emulator.admin.failNext(2, 503, undefined, 'stream');
       expect(emulator.admin.dropStreams()).toBeGreaterThan(0);
-      await eventually('no stream connection open', () => (emulator.admin.streamConnections() === 0 ? true : undefined), 10_000);
+      await eventually(
+        'no stream connection open',
+        () => (emulator.admin.streamConnections() === 0 ? true : undefined),
+        10_000,
+      );
       const before = followedPosts(emulator).length;
       emulator.admin.advance(2);
       expect(emulator.admin.streamConnections()).toBe(0);

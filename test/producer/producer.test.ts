@@ -5,23 +5,37 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Kafka } from 'kafkajs';
 import type { ObservedTweet } from '../../src/domain/observed-tweet';
-import type { Log } from '../../src/kafka/log';
+import type { Log } from '../../src/shared/log';
 import { decodeTweetRecord, encodeTweetRecord } from '../../src/kafka/tweet-record';
 import { startProducer, type TweetSource } from '../../src/producer/producer';
 import { replaySource } from '../../src/producer/sources';
-import { createTopic, deleteTopics, eventually, readRecords, sampleTweet, testKafka, type ReadRecord } from '../kafka/helpers';
+import {
+  createTopic,
+  deleteTopics,
+  eventually,
+  readRecords,
+  sampleTweet,
+  testKafka,
+  type ReadRecord,
+} from '../kafka/helpers';
 
 const run = promisify(execFile);
 
 function capturingLog(): Log & { lines: string[] } {
   const lines: string[] = [];
-  return { lines, info: (m) => lines.push(m), warn: (m) => lines.push(`WARN ${m}`), error: (m) => lines.push(`ERROR ${m}`) };
+  return {
+    lines,
+    info: (m) => lines.push(m),
+    warn: (m) => lines.push(`WARN ${m}`),
+    error: (m) => lines.push(`ERROR ${m}`),
+  };
 }
 
 const decoded = (records: ReadRecord[]): ObservedTweet[] =>
   records.map((r) => {
     const result = decodeTweetRecord(r.key === null ? null : Buffer.from(r.key), r.value);
     if (!result.ok) throw new Error(`bad record: ${result.reason}`);
+    if (!result.tweet) throw new Error('a watermark record where a tweet was expected');
     return result.tweet;
   });
 const byId = (a: ObservedTweet, b: ObservedTweet): number => a.id.localeCompare(b.id);
@@ -104,20 +118,31 @@ describe('tweets producer (real broker)', () => {
     const tweets = [sampleTweet(), sampleTweet()];
     const file = join(dir, 'cli.jsonl');
     writeFileSync(file, tweets.map((t) => JSON.stringify(t)).join('\n') + '\n');
-    const { stdout } = await run(process.execPath, [require.resolve('tsx/cli'), 'src/producer/main.ts', '--replay', file], {
-      env: { ...process.env, KAFKA_TWEETS_TOPIC: name },
-      timeout: 60_000,
-    });
-    expect(stdout).toContain(`Received tweet #${tweets[0].id} from @${tweets[0].authorUsername}[${tweets[0].authorId}]`);
-    expect(stdout).toContain('Producer stopped: 2 tweets published, 0 skipped');
+    const { stdout, stderr } = await run(
+      process.execPath,
+      [require.resolve('tsx/cli'), 'src/producer/main.ts', '--replay', file],
+      {
+        env: { ...process.env, KAFKA_TWEETS_TOPIC: name },
+        timeout: 60_000,
+      },
+    );
+    // Its log lines go to stderr (JSON lines: not a terminal); stdout is for the product's output, none here.
+    expect(stdout).toBe('');
+    expect(stderr).toContain(
+      `Received tweet #${tweets[0].id} from @${tweets[0].authorUsername}[${tweets[0].authorId}]`,
+    );
+    expect(stderr).toContain('Producer stopped: 2 tweets published, 0 skipped');
     const records = await eventually('records', () => readRecords(kafka, name, 2));
     expect(decoded(records).sort(byId)).toEqual([...tweets].sort(byId));
   });
 
   it('refuses an unknown argument, naming it', async () => {
-    await expect(run(process.execPath, [require.resolve('tsx/cli'), 'src/producer/main.ts', '--replya', 'x'], { timeout: 60_000 })).rejects.toMatchObject({
+    await expect(
+      run(process.execPath, [require.resolve('tsx/cli'), 'src/producer/main.ts', '--replya', 'x'], { timeout: 60_000 }),
+    ).rejects.toMatchObject({
       code: 1,
-      stderr: expect.stringContaining('Unknown argument "--replya"') as unknown,
+      // As it appears in a JSON log line, quotes escaped.
+      stderr: expect.stringContaining(JSON.stringify('Unknown argument "--replya"').slice(1, -1)) as unknown,
     });
   });
 });

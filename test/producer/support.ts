@@ -17,8 +17,16 @@ export function startProducerProcess(env: NodeJS.ProcessEnv): ManagedProcess & {
   const child = startTsProcess({
     name: 'producer',
     script: 'src/producer/main.ts',
-    // A workflow id no run has: the producer follows FOLLOWED_USER_IDS (the seed).
-    env: { ...process.env, TRACKING_WORKFLOW_ID: `no-such-workflow-${randomUUID()}`, ...env },
+    // A workflow id no run has: the producer follows FOLLOWED_USER_IDS (the seed). A spool of its own unless the
+    // test gives one (a restart that must find what the killed run left passes the same directory again), and no
+    // metrics port (two producers of concurrent runs would both want the default one).
+    env: {
+      ...process.env,
+      TRACKING_WORKFLOW_ID: `no-such-workflow-${randomUUID()}`,
+      PRODUCER_SPOOL_DIR: mkdtempSync(join(tmpdir(), 'producer-spool-')),
+      PRODUCER_METRICS_PORT: 'off',
+      ...env,
+    },
     onLine: (line) => lines.push(line),
   });
   return Object.assign(child, { output: () => lines.join('\n') });
@@ -51,7 +59,10 @@ export function streamablePosts(emulator: RunningEmulator): string[] {
   const authorOf = (id: string): string => emulator.simulation.tweets.get(id)?.authorId ?? '';
   return emulator.admin
     .posted()
-    .filter((p) => FOLLOWED.includes(p.authorId) || (p.retweetedId !== undefined && FOLLOWED.includes(authorOf(p.retweetedId))))
+    .filter(
+      (p) =>
+        FOLLOWED.includes(p.authorId) || (p.retweetedId !== undefined && FOLLOWED.includes(authorOf(p.retweetedId))),
+    )
     .map((p) => p.id);
 }
 
@@ -62,7 +73,11 @@ export const missing = (expected: readonly string[], found: readonly string[]): 
 };
 
 /** Waits until the process printed `text`; a timeout fails with what it printed. */
-export async function waitForOutput(proc: { output(): string }, text: string | RegExp, timeoutMs = 60_000): Promise<void> {
+export async function waitForOutput(
+  proc: { output(): string },
+  text: string | RegExp,
+  timeoutMs = 60_000,
+): Promise<void> {
   const found = (): boolean => (typeof text === 'string' ? proc.output().includes(text) : text.test(proc.output()));
   await eventually(`output ${String(text)}`, () => (found() ? true : undefined), timeoutMs).catch(() => {
     throw new Error(`no ${String(text)} within ${timeoutMs} ms; the process printed:\n${proc.output().slice(-4000)}`);

@@ -11,7 +11,13 @@ describe('timeline client (GET /2/users/:id/tweets on the emulator)', () => {
   let client: XClient;
 
   beforeAll(async () => {
-    emulator = await startEmulator({ caFile: privateCaFile(), seed: 5, minuteSeconds: 0, heartbeatSeconds: 1, tweetsPerUserPerMinute: 3 });
+    emulator = await startEmulator({
+      caFile: privateCaFile(),
+      seed: 5,
+      minuteSeconds: 0,
+      heartbeatSeconds: 1,
+      tweetsPerUserPerMinute: 3,
+    });
     client = createXClient(readXConfig(emulator.env));
   });
   afterAll(async () => {
@@ -28,7 +34,9 @@ describe('timeline client (GET /2/users/:id/tweets on the emulator)', () => {
       .sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
 
   it('reads every post newer than since_id across pages, oldest first, with the retweets the user made', async () => {
-    const { tweets: [newest] } = await fetchTimelinePage(client, USER, { pageSize: 5 });
+    const {
+      tweets: [newest],
+    } = await fetchTimelinePage(client, USER, { pageSize: 5 });
     const sinceId = newest?.id;
     emulator.admin.advance(10);
     const expected = postsOf(USER).filter((id) => sinceId === undefined || BigInt(id) > BigInt(sinceId));
@@ -41,8 +49,11 @@ describe('timeline client (GET /2/users/:id/tweets on the emulator)', () => {
     const pages = emulator.admin.requests().filter((r) => r.path === `/2/users/${USER}/tweets`);
     expect(pages.length).toBe(Math.ceil(expected.length / 5));
     expect(pages.slice(1).every((r) => r.query.pagination_token && r.query.since_id === sinceId)).toBe(true);
-    const retweets = emulator.admin.posted().filter((p) => p.authorId === USER && p.retweetedId && expected.includes(p.id));
-    for (const retweet of retweets) expect(tweets.find((t) => t.id === retweet.id)?.retweetedOf?.id).toBe(retweet.retweetedId);
+    const retweets = emulator.admin
+      .posted()
+      .filter((p) => p.authorId === USER && p.retweetedId && expected.includes(p.id));
+    for (const retweet of retweets)
+      expect(tweets.find((t) => t.id === retweet.id)?.retweetedOf?.id).toBe(retweet.retweetedId);
   });
 
   it('waits for the reset X advertises on a 429 and then reads on', async () => {

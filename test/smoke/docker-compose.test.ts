@@ -13,7 +13,9 @@ describe('docker-compose.yml', () => {
     environment?: Record<string, string | number>;
     depends_on?: Record<string, { condition: string }>;
   }
-  const compose = parse(readFileSync(join(__dirname, '../../docker-compose.yml'), 'utf8')) as { services: Record<string, Service> };
+  const compose = parse(readFileSync(join(__dirname, '../../docker-compose.yml'), 'utf8')) as {
+    services: Record<string, Service>;
+  };
 
   it('runs the Temporal dev server with its Web UI on the same ports as the scripts, persisted to a volume', () => {
     const temporal = compose.services.temporal;
@@ -31,11 +33,14 @@ describe('docker-compose.yml', () => {
     expect(String(kafka.environment?.KAFKA_ADVERTISED_LISTENERS)).toContain('localhost:9092');
   });
 
-  it('ships Temporal\'s admin tools (tctl and temporal) pointed at the server, for `docker compose exec admin-tools tctl ...`', () => {
+  it("ships Temporal's admin tools (tctl and temporal) pointed at the server, for `docker compose exec admin-tools tctl ...`", () => {
     const tools = compose.services['admin-tools'];
     expect(tools.image).toMatch(/^temporalio\/admin-tools:/);
     expect(tools.depends_on?.temporal.condition).toBe('service_healthy');
-    expect(tools.environment).toMatchObject({ TEMPORAL_ADDRESS: 'temporal:7233', TEMPORAL_CLI_ADDRESS: 'temporal:7233' });
+    expect(tools.environment).toMatchObject({
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      TEMPORAL_CLI_ADDRESS: 'temporal:7233',
+    });
     const readme = readFileSync(join(__dirname, '../../README.md'), 'utf8');
     expect(readme).toContain('docker compose exec admin-tools tctl workflow start');
   });
@@ -44,7 +49,10 @@ describe('docker-compose.yml', () => {
     const bootstrap = compose.services['kafka-topics'];
     expect(bootstrap.depends_on?.kafka.condition).toBe('service_healthy');
     const script = (bootstrap.command ?? []).join(' ');
-    const created = [...script.matchAll(/--topic (\S+) --partitions (\d+)/g)].map((m) => ({ topic: m[1], partitions: Number(m[2]) }));
+    const created = [...script.matchAll(/--topic (\S+) --partitions (\d+)/g)].map((m) => ({
+      topic: m[1],
+      partitions: Number(m[2]),
+    }));
     const expected = productTopics(readTopicNames({}), 6).map((t) => ({ topic: t.topic, partitions: t.numPartitions }));
     expect(created).toEqual(expected);
   });

@@ -3,9 +3,17 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  Worker,
+  WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import type { smokeGreeting } from './smoke-workflows';
 import { STACK_CACHE_DIR, requireTemporal, temporalUiUrl } from '../support/services';
+import { TEST_NAMESPACE } from '../support/namespace';
 
 const run = promisify(execFile);
 const TEMPORAL_CLI = join(STACK_CACHE_DIR, 'bin', 'temporal');
@@ -23,9 +31,12 @@ describe('Temporal dev server (real)', () => {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     address = await requireTemporal();
     connection = await Connection.connect({ address });
-    client = new Client({ connection });
+    client = new Client({ connection, namespace: TEST_NAMESPACE });
     nativeConnection = await NativeConnection.connect({ address });
-    workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('./smoke-workflows'), logger: new DefaultLogger('WARN') });
+    workflowBundle = await bundleWorkflowCode({
+      workflowsPath: require.resolve('./smoke-workflows'),
+      logger: new DefaultLogger('WARN'),
+    });
   });
 
   afterAll(async () => {
@@ -36,6 +47,7 @@ describe('Temporal dev server (real)', () => {
   const newWorker = () =>
     Worker.create({
       connection: nativeConnection,
+      namespace: TEST_NAMESPACE,
       taskQueue,
       workflowBundle,
       activities: { greet: (name: string) => Promise.resolve(`hello, ${name}`) },
@@ -44,7 +56,9 @@ describe('Temporal dev server (real)', () => {
   it('runs a workflow and its activity on a real worker; the history is readable through the client', async () => {
     const worker = await newWorker();
     const workflowId = `smoke-greeting-${randomUUID()}`;
-    const result = await worker.runUntil(client.workflow.execute<typeof smokeGreeting>('smokeGreeting', { taskQueue, workflowId, args: ['kafka'] }));
+    const result = await worker.runUntil(
+      client.workflow.execute<typeof smokeGreeting>('smokeGreeting', { taskQueue, workflowId, args: ['kafka'] }),
+    );
     expect(result).toBe('hello, kafka');
 
     const history = await client.workflow.getHandle(workflowId).fetchHistory();
@@ -59,8 +73,18 @@ describe('Temporal dev server (real)', () => {
     const worker = await newWorker();
     const workflowId = `smoke-cli-${randomUUID()}`;
     await run(TEMPORAL_CLI, [
-      'workflow', 'start', '--address', address, '--type', 'smokeGreeting', '--task-queue', taskQueue,
-      '--workflow-id', workflowId, '--input', '"cli"',
+      'workflow',
+      'start',
+      '--address',
+      address,
+      '--type',
+      'smokeGreeting',
+      '--task-queue',
+      taskQueue,
+      '--workflow-id',
+      workflowId,
+      '--input',
+      '"cli"',
     ]);
     const result = await worker.runUntil(client.workflow.getHandle<typeof smokeGreeting>(workflowId).result());
     expect(result).toBe('hello, cli');
@@ -79,7 +103,7 @@ describe('Temporal dev server (real)', () => {
     const query = encodeURIComponent(`WorkflowId="${workflowId}"`);
     let listed: { executions?: Array<{ execution?: { workflowId?: string } }> } = {};
     for (let attempt = 0; attempt < 50 && !listed.executions?.length; attempt++) {
-      const response = await fetch(`${temporalUiUrl()}/api/v1/namespaces/default/workflows?query=${query}`);
+      const response = await fetch(`${temporalUiUrl()}/api/v1/namespaces/${TEST_NAMESPACE}/workflows?query=${query}`);
       expect(response.status).toBe(200);
       listed = (await response.json()) as typeof listed;
       if (!listed.executions?.length) await new Promise((r) => setTimeout(r, 200));

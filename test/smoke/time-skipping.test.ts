@@ -29,7 +29,10 @@ describe('Temporal time-skipping test server (real, Java)', () => {
     const wallStart = Date.now();
     const skewStart = await env.currentTimeMs();
     const sleptMs = await worker.runUntil(
-      env.client.workflow.execute<typeof smokeSleep>('smokeSleep', { taskQueue, workflowId: `smoke-sleep-${randomUUID()}` }),
+      env.client.workflow.execute<typeof smokeSleep>('smokeSleep', {
+        taskQueue,
+        workflowId: `smoke-sleep-${randomUUID()}`,
+      }),
     );
     const wallMs = Date.now() - wallStart;
 

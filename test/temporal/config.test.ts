@@ -8,15 +8,38 @@ import { readTemporalConfig } from '../../src/temporal/config';
 describe('Temporal configuration', () => {
   const dir = mkdtempSync(join(tmpdir(), 'rt-envconfig-'));
   const file = join(dir, 'temporal.toml');
-  writeFileSync(file, ['[profile.default]', 'address = "10.0.0.5:7233"', 'namespace = "tracking"', '', '[profile.cloud]', 'address = "acme.tmprl.cloud:7233"', 'namespace = "acme.retweets"', 'api_key = "secret-key-123"', ''].join('\n'));
+  writeFileSync(
+    file,
+    [
+      '[profile.default]',
+      'address = "10.0.0.5:7233"',
+      'namespace = "tracking"',
+      '',
+      '[profile.cloud]',
+      'address = "acme.tmprl.cloud:7233"',
+      'namespace = "acme.retweets"',
+      'api_key = "secret-key-123"',
+      '',
+    ].join('\n'),
+  );
 
   it('defaults to the local dev server', () => {
-    expect(readTemporalConfig({ TEMPORAL_CONFIG_FILE: join(dir, 'missing.toml') })).toEqual({ address: '127.0.0.1:7233', namespace: 'default', taskQueue: 'retweet-tracking' });
+    expect(readTemporalConfig({ TEMPORAL_CONFIG_FILE: join(dir, 'missing.toml') })).toEqual({
+      address: '127.0.0.1:7233',
+      namespace: 'default',
+      taskQueue: 'retweet-tracking',
+    });
   });
 
   it('reads the profile file and lets the variables override it, as the CLI does', () => {
-    expect(readTemporalConfig({ TEMPORAL_CONFIG_FILE: file })).toMatchObject({ address: '10.0.0.5:7233', namespace: 'tracking' });
-    expect(readTemporalConfig({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_NAMESPACE: 'other' })).toMatchObject({ address: '10.0.0.5:7233', namespace: 'other' });
+    expect(readTemporalConfig({ TEMPORAL_CONFIG_FILE: file })).toMatchObject({
+      address: '10.0.0.5:7233',
+      namespace: 'tracking',
+    });
+    expect(readTemporalConfig({ TEMPORAL_CONFIG_FILE: file, TEMPORAL_NAMESPACE: 'other' })).toMatchObject({
+      address: '10.0.0.5:7233',
+      namespace: 'other',
+    });
   });
 
   it('an API key profile turns TLS on and never shows the key', () => {
@@ -28,7 +51,9 @@ describe('Temporal configuration', () => {
   });
 
   it('still takes the old TLS variable names for one release, and names the variable that is wrong', () => {
-    expect(() => readTemporalConfig({ TEMPORAL_TLS_CERT: join(dir, 'nope.pem'), TEMPORAL_TLS_KEY: file })).toThrow(/TEMPORAL_TLS_CERT names a file that does not exist/);
+    expect(() => readTemporalConfig({ TEMPORAL_TLS_CERT: join(dir, 'nope.pem'), TEMPORAL_TLS_KEY: file })).toThrow(
+      /TEMPORAL_TLS_CERT names a file that does not exist/,
+    );
     expect(() => readTemporalConfig({ TEMPORAL_TLS_CLIENT_CERT_PATH: file })).toThrow(/TEMPORAL_TLS_CLIENT_KEY_PATH/);
     expect(() => readTemporalConfig({ TEMPORAL_ADDRESS: 'not an address' })).toThrow(/TEMPORAL_ADDRESS/);
   });

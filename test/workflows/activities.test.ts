@@ -1,13 +1,23 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { ApplicationFailure } from '@temporalio/activity';
 import { MockActivityEnvironment } from '@temporalio/testing';
-import { RATE_LIMITED, X_REFUSED, type EnrichInput, type EnrichResult, type RefreshInput, type RefreshResult } from '../../src/activities';
+import {
+  RATE_LIMITED,
+  X_REFUSED,
+  type EnrichInput,
+  type EnrichResult,
+  type RefreshInput,
+  type RefreshResult,
+} from '../../src/activities';
 import { toActivityFailure } from '../../src/activities/failures';
 import { decodeCounts, encodeCounts } from '../../src/domain/compact-counts';
 import { DEFAULT_FOLLOWED_USER_IDS } from '../../src/domain/followed-users';
 import { XApiError, XRateLimitError } from '../../src/x/errors';
 import { FakeX, makeTweets } from './support/fake-x';
+import { outputDirFor } from '../../src/shared/output-dirs';
 import { testActivities } from './support/env';
+import { createActivities } from '../../src/activities';
+import type { CountsChangelog } from '../../src/kafka/changelog';
 
 const followed = DEFAULT_FOLLOWED_USER_IDS;
 
@@ -16,7 +26,8 @@ describe('tracking activities', () => {
     const tweets = makeTweets(250, followed);
     const x = new FakeX(tweets);
     x.gone.add(tweets[3].id);
-    const { activities, snapshotDir } = await testActivities(x);
+    const test = await testActivities(x);
+    const { activities } = test;
     // Last known counts: tweet 0 is up to date, tweet 1 is stale; the last 10 are not planned (they keep 77).
     const last = tweets.map((t, i): [string, number] => [t.id, i === 0 ? t.base : i >= 240 ? 77 : 0]);
     const input: RefreshInput = {
@@ -30,10 +41,15 @@ describe('tracking activities', () => {
       plan: { budgetRequests: 10, overdue: 0, staleMinutes: { p50: 1, p90: 1, max: 1 } },
     };
     const env = new MockActivityEnvironment();
+    // The activity writes under its workflow's own folder.
+    const snapshotDir = outputDirFor(test.snapshotDir, env.context.info.workflowExecution!.workflowId);
     const heartbeats: unknown[] = [];
     env.on('heartbeat', (d: unknown) => heartbeats.push(d));
 
-    const result = await env.run<[RefreshInput], RefreshResult, typeof activities.refreshAndSnapshot>(activities.refreshAndSnapshot, input);
+    const result = await env.run<[RefreshInput], RefreshResult, typeof activities.refreshAndSnapshot>(
+      activities.refreshAndSnapshot,
+      input,
+    );
 
     // Looked up in batches of 100, only the planned ids; heartbeats after every batch.
     expect(x.calls.map((c) => c.ids.length).sort((a, b) => b - a)).toEqual([100, 100, 40]);
@@ -52,31 +68,96 @@ describe('tracking activities', () => {
     for (let i = 1; i < parsed.length; i++) {
       const [prevId, prev] = parsed[i - 1];
       const [id, count] = parsed[i];
-      expect(prev > count || (prev === count && (prevId.length < id.length || (prevId.length === id.length && prevId < id)))).toBe(true);
+      expect(
+        prev > count || (prev === count && (prevId.length < id.length || (prevId.length === id.length && prevId < id))),
+      ).toBe(true);
     }
     const meta: unknown = JSON.parse(await readFile(`${snapshotDir}/counts-1700000040000.meta.json`, 'utf8'));
-    expect(meta).toMatchObject({ tweets: 250, planned: 240, lookedUp: 240, requests: 3, refused: 0, budgetRequests: 10 });
+    expect(meta).toMatchObject({
+      tweets: 250,
+      planned: 240,
+      lookedUp: 240,
+      requests: 3,
+      refused: 0,
+      budgetRequests: 10,
+    });
     expect(result.printed).toContain('Time: 2023-11-14 22:14:00');
     // Atomic: no temp file left behind; a retry rewrites the same names.
     await env.run(activities.refreshAndSnapshot, input);
     expect((await readdir(snapshotDir)).sort()).toEqual(['counts-1700000040000.meta.json', 'counts-1700000040000.txt']);
   });
 
+  it('a changelog Kafka does not take (an outage) never costs the file or the tick: the activity returns by its deadline', async () => {
+    const tweets = makeTweets(5, followed);
+    const x = new FakeX(tweets);
+    const test = await testActivities(x);
+    const published: number[] = [];
+    // Kafka down: the changelog's sends never settle (the real one retries until the broker is back).
+    const stuck: CountsChangelog = {
+      publishCounts: (minuteMs) => {
+        published.push(minuteMs);
+        return new Promise(() => undefined);
+      },
+      publishReport: () => new Promise(() => undefined),
+      close: () => Promise.resolve(),
+    };
+    const activities = createActivities({
+      x,
+      snapshotDir: test.snapshotDir,
+      reportDir: test.reportDir,
+      clock: Date,
+      log: test.log,
+      changelog: stuck,
+    });
+    const startedAt = Date.now();
+    const input: RefreshInput = {
+      minuteMs: 1_700_000_040_000,
+      counts: encodeCounts(tweets.map((t): [string, number] => [t.id, 0])),
+      lookupCount: 5,
+      previous: '',
+      maxRequests: 1,
+      deadlineMs: startedAt + 1_500,
+      printLines: 10,
+      plan: { budgetRequests: 1, overdue: 0, staleMinutes: { p50: 0, p90: 0, max: 0 } },
+    };
+    const env = new MockActivityEnvironment();
+    const result = await env.run<[RefreshInput], RefreshResult, typeof activities.refreshAndSnapshot>(
+      activities.refreshAndSnapshot,
+      input,
+    );
+    expect(Date.now() - startedAt).toBeLessThan(5_000);
+    expect(published).toEqual([input.minuteMs]);
+    expect(result.requests).toBe(1);
+    const dir = outputDirFor(test.snapshotDir, env.context.info.workflowExecution!.workflowId);
+    expect((await readFile(`${dir}/counts-1700000040000.txt`, 'utf8')).trimEnd().split('\n')).toHaveLength(5);
+  });
+
   it('enrichTopTweets skips a tweet X no longer has, so the next one takes its place', async () => {
     const tweets = makeTweets(8, followed);
     const x = new FakeX(tweets);
     x.gone.add(tweets[1].id);
-    const { activities, reportDir } = await testActivities(x);
+    const test = await testActivities(x);
+    const { activities } = test;
     const candidates = encodeCounts(tweets.map((t, i): [string, number] => [t.id, 100 - i]));
     const input = { atMs: 1_700_000_100_000, candidates, topSize: 5 };
-    const result = await new MockActivityEnvironment().run<[EnrichInput], EnrichResult, typeof activities.enrichTopTweets>(activities.enrichTopTweets, input);
+    const env = new MockActivityEnvironment();
+    const result = await env.run<[EnrichInput], EnrichResult, typeof activities.enrichTopTweets>(
+      activities.enrichTopTweets,
+      input,
+    );
+    const reportDir = outputDirFor(test.reportDir, env.context.info.workflowExecution!.workflowId);
 
     expect(result.entries.map((e) => e.tweetId)).toEqual([0, 2, 3, 4, 5].map((i) => tweets[i].id));
     expect(result.entries.map((e) => e.rank)).toEqual([1, 2, 3, 4, 5]);
     expect(result.gone).toEqual([tweets[1].id]);
     const text = await readFile(`${reportDir}/top5-1700000100000.txt`, 'utf8');
-    expect(text.startsWith(`@${tweets[0].authorUsername} tweeted in #${tweets[0].id}:\n${tweets[0].text}\n`)).toBe(true);
-    expect(JSON.parse(await readFile(`${reportDir}/top5-1700000100000.json`, 'utf8'))).toMatchObject({ atMs: 1_700_000_100_000, top: result.entries });
+    expect(text.startsWith(`@${tweets[0].authorUsername} tweeted in #${tweets[0].id}:\n${tweets[0].text}\n`)).toBe(
+      true,
+    );
+    expect(JSON.parse(await readFile(`${reportDir}/top5-1700000100000.json`, 'utf8'))).toMatchObject({
+      atMs: 1_700_000_100_000,
+      top: result.entries,
+    });
     expect(result.printed).toContain(`@${tweets[2].authorUsername} tweeted in #${tweets[2].id}:`);
   });
 
@@ -86,7 +167,10 @@ describe('tracking activities', () => {
     expect(limited).toBeInstanceOf(ApplicationFailure);
     expect(limited).toMatchObject({ type: RATE_LIMITED, nextRetryDelay: 90_000, nonRetryable: false });
 
-    const refused = toActivityFailure(new XApiError('X rejected the bearer token', 401, false), now) as ApplicationFailure;
+    const refused = toActivityFailure(
+      new XApiError('X rejected the bearer token', 401, false),
+      now,
+    ) as ApplicationFailure;
     expect(refused).toMatchObject({ type: X_REFUSED, nonRetryable: true });
 
     const transient = new XApiError('X failed (HTTP 503)', 503, true);

@@ -16,20 +16,40 @@ describe('RetweetTracking at capacity (time-skipping)', () => {
     const tweets = makeTweets(TRACKED, DEFAULT_FOLLOWED_USER_IDS);
     const test = await testActivities(new FakeX(tweets, false));
     const taskQueue = uniqueId('tq');
-    const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: suite.workflowBundle, activities: test.activities, sinks: test.log.sinks });
+    const worker = await Worker.create({
+      connection: suite.env.nativeConnection,
+      taskQueue,
+      workflowBundle: suite.workflowBundle,
+      activities: test.activities,
+      sinks: test.log.sinks,
+    });
     const workflowId = uniqueId('capacity');
     await worker.runUntil(async () => {
       await suite.env.client.workflow.start(RetweetTracking, { taskQueue, workflowId, args: [{}] });
       const handle = suite.env.client.workflow.getHandle(workflowId);
       for (let i = 0; i < TRACKED; i += 1000) {
-        await handle.signal(tweetsObserved, tweets.slice(i, i + 1000).map((t) => ({ id: t.id, authorId: t.authorId })));
+        await handle.signal(
+          tweetsObserved,
+          tweets.slice(i, i + 1000).map((t) => ({ id: t.id, authorId: t.authorId })),
+        );
       }
       await suite.env.sleep(TICKS * 60_000);
-      const s = await waitFor('the last tick', async () => {
-        const now = await handle.query(status);
-        return now.tickNumber >= TICKS && (await readSnapshots(test.snapshotDir)).length >= TICKS ? now : undefined;
-      }, 240_000);
-      expect(s).toMatchObject({ tickNumber: TICKS, trackedTweets: TRACKED, failedTicks: 0, missedTicks: 0, reportsWritten: 2, droppedItems: 0 });
+      const s = await waitFor(
+        'the last tick',
+        async () => {
+          const now = await handle.query(status);
+          return now.tickNumber >= TICKS && (await readSnapshots(test.snapshotDir)).length >= TICKS ? now : undefined;
+        },
+        240_000,
+      );
+      expect(s).toMatchObject({
+        tickNumber: TICKS,
+        trackedTweets: TRACKED,
+        failedTicks: 0,
+        missedTicks: 0,
+        reportsWritten: 2,
+        droppedItems: 0,
+      });
       // The byte threshold (2 MiB by default) split the history into several runs.
       expect(s.runNumber).toBeGreaterThanOrEqual(3);
       await handle.terminate('test over');

@@ -1,3 +1,4 @@
+import { outputDirFor } from '../../src/shared/output-dirs';
 import { Worker } from '@temporalio/worker';
 import { DEFAULT_FOLLOWED_USER_IDS } from '../../src/domain/followed-users';
 import { formatCountLine } from '../../src/domain/ranking';
@@ -14,11 +15,24 @@ describe('RetweetTracking Continue-As-New (time-skipping)', () => {
     const tweets = makeTweets(20, followed);
     const test = await testActivities(new FakeX(tweets));
     const taskQueue = uniqueId('tq');
-    const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: suite.workflowBundle, activities: test.activities, sinks: test.log.sinks });
+    const worker = await Worker.create({
+      connection: suite.env.nativeConnection,
+      taskQueue,
+      workflowBundle: suite.workflowBundle,
+      activities: test.activities,
+      sinks: test.log.sinks,
+    });
     await worker.runUntil(async () => {
       // About 11 events per tick: a new run every three or four ticks.
-      const handle = await suite.env.client.workflow.start(RetweetTracking, { taskQueue, workflowId: uniqueId('can'), args: [{ continueAsNewAfterEvents: 40 }] });
-      await handle.signal(tweetsObserved, tweets.map((t) => ({ id: t.id, authorId: t.authorId })));
+      const handle = await suite.env.client.workflow.start(RetweetTracking, {
+        taskQueue,
+        workflowId: uniqueId('can'),
+        args: [{ continueAsNewAfterEvents: 40 }],
+      });
+      await handle.signal(
+        tweetsObserved,
+        tweets.map((t) => ({ id: t.id, authorId: t.authorId })),
+      );
       await suite.env.sleep('16 minutes');
       const snaps = await waitFor('16 files', async () => {
         const all = await readSnapshots(test.snapshotDir);
@@ -32,9 +46,13 @@ describe('RetweetTracking Continue-As-New (time-skipping)', () => {
       expect(s.runNumber).toBeGreaterThanOrEqual(4);
       expect(s).toMatchObject({ trackedTweets: 20, missedTicks: 0, failedTicks: 0, signalsReceived: 1 });
       // No tick lost or repeated across the switches: 16 consecutive minutes.
-      expect(snaps.map((snap) => snap.minuteMs - snaps[0].minuteMs)).toEqual(Array.from({ length: 16 }, (_, i) => i * 60_000));
+      expect(snaps.map((snap) => snap.minuteMs - snaps[0].minuteMs)).toEqual(
+        Array.from({ length: 16 }, (_, i) => i * 60_000),
+      );
       // The cadence survived: the only report is the one of minute 15.
-      expect(await listFiles(test.reportDir, /^top5-\d+\.json$/)).toEqual([`top5-${snaps[14].minuteMs}.json`]);
+      expect(await listFiles(outputDirFor(test.reportDir, handle.workflowId), /^top5-\d+\.json$/)).toEqual([
+        `top5-${snaps[14].minuteMs}.json`,
+      ]);
       expect(s.nextReportTick).toBe(30);
       // Every count survived: the last run's state equals the last snapshot.
       const board = await suite.env.client.workflow.getHandle(handle.workflowId).query(leaderboard, 100);
@@ -47,10 +65,20 @@ describe('RetweetTracking Continue-As-New (time-skipping)', () => {
     const tweets = makeTweets(40, followed);
     const test = await testActivities(new FakeX(tweets));
     const taskQueue = uniqueId('tq');
-    const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: suite.workflowBundle, activities: test.activities, sinks: test.log.sinks });
+    const worker = await Worker.create({
+      connection: suite.env.nativeConnection,
+      taskQueue,
+      workflowBundle: suite.workflowBundle,
+      activities: test.activities,
+      sinks: test.log.sinks,
+    });
     await worker.runUntil(async () => {
       const workflowId = uniqueId('can-signals');
-      await suite.env.client.workflow.start(RetweetTracking, { taskQueue, workflowId, args: [{ continueAsNewAfterSignals: 4 }] });
+      await suite.env.client.workflow.start(RetweetTracking, {
+        taskQueue,
+        workflowId,
+        args: [{ continueAsNewAfterSignals: 4 }],
+      });
       // Addressed by workflow id only, so each signal reaches whichever run is current.
       const handle = suite.env.client.workflow.getHandle(workflowId);
       // A steady several per second, like the bridge's batches: runs switch while signals keep coming, so some

@@ -8,6 +8,7 @@ import { createTrackingWorker } from '../../src/temporal/tracking-worker';
 import { RetweetTracking, status, tweetsObserved } from '../../src/workflows';
 import { createTweetLookup } from '../../src/x/lookup';
 import { temporalUiUrl } from '../support/services';
+import { TEST_NAMESPACE } from '../support/namespace';
 import { devServerSuite, readSnapshots, RecordingLog, uniqueId, waitFor } from './support/env';
 
 /**
@@ -16,25 +17,47 @@ import { devServerSuite, readSnapshots, RecordingLog, uniqueId, waitFor } from '
  */
 describe('RetweetTracking on the dev server with the X emulator', () => {
   // Frozen clock (minuteSeconds 0): counts change only when the test advances it, so every file has one truth.
-  const suite = devServerSuite({ minuteSeconds: 0, seed: 11, deleteProbability: 0, tweetsPerUserPerMinute: 0.5, initialTweets: 0 }, (emulator) => emulator.admin.advance(6));
+  const suite = devServerSuite(
+    { minuteSeconds: 0, seed: 11, deleteProbability: 0, tweetsPerUserPerMinute: 0.5, initialTweets: 0 },
+    (emulator) => emulator.admin.advance(6),
+  );
 
   it('a second worker continues after the first stops: no tick lost or repeated, history visible over HTTP', async () => {
     const truth = suite.emulator.admin.groundTruth().tweets;
     expect(truth.length).toBeGreaterThan(5);
     const snapshotDir = join(await mkdtemp(join(tmpdir(), 'rt-dev-')), 'snapshots');
-    const activities = createActivities({ x: createTweetLookup(suite.xClient), snapshotDir, reportDir: join(snapshotDir, '..', 'reports'), clock: Date, log: new RecordingLog() });
+    const activities = createActivities({
+      x: createTweetLookup(suite.xClient),
+      snapshotDir,
+      reportDir: join(snapshotDir, '..', 'reports'),
+      clock: Date,
+      log: new RecordingLog(),
+    });
     const taskQueue = uniqueId('tq');
     const startWorker = async (): Promise<[Worker, Promise<void>]> => {
-      const worker = await createTrackingWorker({ connection: suite.connection, namespace: 'default', taskQueue, activities, workflowCode: { workflowBundle: suite.workflowBundle } });
+      const worker = await createTrackingWorker({
+        connection: suite.connection,
+        namespace: TEST_NAMESPACE,
+        taskQueue,
+        activities,
+        workflowCode: { workflowBundle: suite.workflowBundle },
+      });
       return [worker, worker.run()];
     };
 
     const workflowId = uniqueId('dev-tracking');
     // Real time on a real server: ticks long enough that a worker handover on a loaded 2-core machine fits in one.
     const tickMs = 4_000;
-    const handle = await suite.client.workflow.start(RetweetTracking, { taskQueue, workflowId, args: [{ tickSeconds: tickMs / 1000, reportEveryTicks: 4 }] });
+    const handle = await suite.client.workflow.start(RetweetTracking, {
+      taskQueue,
+      workflowId,
+      args: [{ tickSeconds: tickMs / 1000, reportEveryTicks: 4 }],
+    });
     const [first, firstRun] = await startWorker();
-    await handle.signal(tweetsObserved, truth.map((t) => ({ id: t.id, authorId: t.authorId, authorUsername: t.authorUsername })));
+    await handle.signal(
+      tweetsObserved,
+      truth.map((t) => ({ id: t.id, authorId: t.authorId, authorUsername: t.authorUsername })),
+    );
     await waitFor('3 snapshots from the first worker', async () => (await readSnapshots(snapshotDir)).length >= 3);
     first.shutdown();
     await firstRun;
@@ -51,20 +74,33 @@ describe('RetweetTracking on the dev server with the X emulator', () => {
       const snaps = await readSnapshots(snapshotDir);
       // One file per tick boundary, none skipped, none twice.
       expect(snaps.map((snap) => (snap.minuteMs - snaps[0].minuteMs) / tickMs)).toEqual(snaps.map((_, i) => i));
-      expect(s).toMatchObject({ missedTicks: 0, failedTicks: 0, trackedTweets: truth.length, tickNumber: snaps.length });
-      const expected = rankByRetweets(truth.map((t) => ({ tweetId: t.id, retweets: t.retweetCount }))).map(formatCountLine);
+      expect(s).toMatchObject({
+        missedTicks: 0,
+        failedTicks: 0,
+        trackedTweets: truth.length,
+        tickNumber: snaps.length,
+      });
+      const expected = rankByRetweets(truth.map((t) => ({ tweetId: t.id, retweets: t.retweetCount }))).map(
+        formatCountLine,
+      );
       for (const snap of snaps) expect(snap.lines).toEqual(expected);
 
       // The Web UI's HTTP API shows the timers and the activities, one refresh per tick.
-      const response = await fetch(`${temporalUiUrl()}/api/v1/namespaces/default/workflows/${workflowId}/history`);
+      const response = await fetch(
+        `${temporalUiUrl()}/api/v1/namespaces/${TEST_NAMESPACE}/workflows/${workflowId}/history`,
+      );
       expect(response.ok).toBe(true);
       type Event = { eventType: string; activityTaskScheduledEventAttributes?: { activityType?: { name?: string } } };
       const { history } = (await response.json()) as { history: { events: Event[] } };
       const types = history.events.map((e) => e.eventType);
       expect(types).toContain('EVENT_TYPE_TIMER_FIRED');
-      const refreshes = history.events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'refreshAndSnapshot');
+      const refreshes = history.events.filter(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'refreshAndSnapshot',
+      );
       expect(refreshes).toHaveLength(snaps.length);
-      const reports = history.events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'enrichTopTweets');
+      const reports = history.events.filter(
+        (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'enrichTopTweets',
+      );
       expect(reports.length).toBeGreaterThanOrEqual(1);
     } finally {
       second.shutdown();
@@ -74,19 +110,44 @@ describe('RetweetTracking on the dev server with the X emulator', () => {
 
   it('records ticks missed while no worker ran and resumes at the current tick without stale files', async () => {
     const snapshotDir = join(await mkdtemp(join(tmpdir(), 'rt-outage-')), 'snapshots');
-    const activities = createActivities({ x: createTweetLookup(suite.xClient), snapshotDir, reportDir: join(snapshotDir, '..', 'reports'), clock: Date, log: new RecordingLog() });
+    const activities = createActivities({
+      x: createTweetLookup(suite.xClient),
+      snapshotDir,
+      reportDir: join(snapshotDir, '..', 'reports'),
+      clock: Date,
+      log: new RecordingLog(),
+    });
     const taskQueue = uniqueId('tq');
     const workflowId = uniqueId('dev-outage');
-    const handle = await suite.client.workflow.start(RetweetTracking, { taskQueue, workflowId, args: [{ tickSeconds: 2 }] });
+    const handle = await suite.client.workflow.start(RetweetTracking, {
+      taskQueue,
+      workflowId,
+      args: [{ tickSeconds: 2 }],
+    });
     const truth = suite.emulator.admin.groundTruth().tweets.slice(0, 5);
-    await handle.signal(tweetsObserved, truth.map((t) => ({ id: t.id, authorId: t.authorId })));
+    await handle.signal(
+      tweetsObserved,
+      truth.map((t) => ({ id: t.id, authorId: t.authorId })),
+    );
 
-    const first = await createTrackingWorker({ connection: suite.connection, namespace: 'default', taskQueue, activities, workflowCode: { workflowBundle: suite.workflowBundle } });
+    const first = await createTrackingWorker({
+      connection: suite.connection,
+      namespace: TEST_NAMESPACE,
+      taskQueue,
+      activities,
+      workflowCode: { workflowBundle: suite.workflowBundle },
+    });
     await first.runUntil(waitFor('2 snapshots', async () => (await readSnapshots(snapshotDir)).length >= 2));
     // About four ticks with no worker at all.
     await new Promise((resolve) => setTimeout(resolve, 8_000));
     const restartMs = Date.now();
-    const second = await createTrackingWorker({ connection: suite.connection, namespace: 'default', taskQueue, activities, workflowCode: { workflowBundle: suite.workflowBundle } });
+    const second = await createTrackingWorker({
+      connection: suite.connection,
+      namespace: TEST_NAMESPACE,
+      taskQueue,
+      activities,
+      workflowCode: { workflowBundle: suite.workflowBundle },
+    });
     await second.runUntil(async () => {
       const snaps = await waitFor('2 more snapshots', async () => {
         const all = await readSnapshots(snapshotDir);

@@ -1,3 +1,4 @@
+import { outputDirFor } from '../../src/shared/output-dirs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
@@ -9,7 +10,15 @@ import { formatCountLine, rankByRetweets } from '../../src/domain/ranking';
 import { leaderboard, RetweetTracking, status, tweetsObserved, type RetweetTrackingInput } from '../../src/workflows';
 import { XRateLimitError } from '../../src/x/errors';
 import { FakeX, makeTweets, tweetId } from './support/fake-x';
-import { listFiles, readSnapshots, testActivities, timeSkippingSuite, uniqueId, waitFor, type TestActivities } from './support/env';
+import {
+  listFiles,
+  readSnapshots,
+  testActivities,
+  timeSkippingSuite,
+  uniqueId,
+  waitFor,
+  type TestActivities,
+} from './support/env';
 
 const followed = DEFAULT_FOLLOWED_USER_IDS;
 
@@ -17,11 +26,25 @@ describe('RetweetTracking edge cases (time-skipping)', () => {
   const suite = timeSkippingSuite();
 
   /** Runs a fresh worker and workflow for one test. */
-  async function withWorkflow(test: TestActivities, input: RetweetTrackingInput, body: (handle: WorkflowHandle<typeof RetweetTracking>) => Promise<void>) {
+  async function withWorkflow(
+    test: TestActivities,
+    input: RetweetTrackingInput,
+    body: (handle: WorkflowHandle<typeof RetweetTracking>) => Promise<void>,
+  ) {
     const taskQueue = uniqueId('tq');
-    const worker = await Worker.create({ connection: suite.env.nativeConnection, taskQueue, workflowBundle: suite.workflowBundle, activities: test.activities, sinks: test.log.sinks });
+    const worker = await Worker.create({
+      connection: suite.env.nativeConnection,
+      taskQueue,
+      workflowBundle: suite.workflowBundle,
+      activities: test.activities,
+      sinks: test.log.sinks,
+    });
     await worker.runUntil(async () => {
-      const handle = await suite.env.client.workflow.start(RetweetTracking, { taskQueue, workflowId: uniqueId('edge'), args: [input] });
+      const handle = await suite.env.client.workflow.start(RetweetTracking, {
+        taskQueue,
+        workflowId: uniqueId('edge'),
+        args: [input],
+      });
       await body(handle);
       await handle.terminate('test over');
     });
@@ -66,7 +89,12 @@ describe('RetweetTracking edge cases (time-skipping)', () => {
       await handle.signal('tweetsObserved', 'not a batch');
       const [snap] = await skipAndSettle(test, 61_000, 1);
       expect(snap.lines).toHaveLength(1);
-      expect(await handle.query(status)).toMatchObject({ droppedItems: 7, trackedTweets: 1, tickNumber: 1, failedTicks: 0 });
+      expect(await handle.query(status)).toMatchObject({
+        droppedItems: 7,
+        trackedTweets: 1,
+        tickNumber: 1,
+        failedTicks: 0,
+      });
       expect((await handle.describe()).status.name).toBe('RUNNING');
     });
   });
@@ -76,7 +104,10 @@ describe('RetweetTracking edge cases (time-skipping)', () => {
     const x = new FakeX(tweets);
     const test = await testActivities(x);
     await withWorkflow(test, { reportEveryTicks: 3 }, async (handle) => {
-      await handle.signal(tweetsObserved, tweets.map((t) => ({ id: t.id, authorId: t.authorId })));
+      await handle.signal(
+        tweetsObserved,
+        tweets.map((t) => ({ id: t.id, authorId: t.authorId })),
+      );
       const [first] = await skipAndSettle(test, 61_000, 1);
       const [topLine] = first.lines;
       const deletedId = /^\((\d+),/.exec(topLine)![1];
@@ -97,13 +128,16 @@ describe('RetweetTracking edge cases (time-skipping)', () => {
       const live = snaps[2].lines.filter((line) => line !== lastLine).slice(0, 5);
       const board = await handle.query(leaderboard, 5);
       expect(board.map(formatCountLine)).toEqual(live);
-      const [report] = await listFiles(test.reportDir, /^top5-\d+\.json$/);
-      const { top } = JSON.parse(await readFile(join(test.reportDir, report), 'utf8')) as { top: Array<{ tweetId: string; retweets: number }> };
+      const reportsOf = outputDirFor(test.reportDir, handle.workflowId);
+      const [report] = await listFiles(reportsOf, /^top5-\d+\.json$/);
+      const { top } = JSON.parse(await readFile(join(reportsOf, report), 'utf8')) as {
+        top: Array<{ tweetId: string; retweets: number }>;
+      };
       expect(top.map(formatCountLine)).toEqual(live);
     });
   });
 
-  it('a 429 ends the tick\'s lookups but not its file: counts carry over, the next tick looks up again', async () => {
+  it("a 429 ends the tick's lookups but not its file: counts carry over, the next tick looks up again", async () => {
     const tweets = makeTweets(5, followed);
     const x = new FakeX(tweets);
     x.failNext.push(new XRateLimitError('GET /2/tweets', Date.now() + 1_500));
@@ -115,13 +149,23 @@ describe('RetweetTracking edge cases (time-skipping)', () => {
       return refresh(input);
     };
     await withWorkflow(test, {}, async (handle) => {
-      await handle.signal(tweetsObserved, tweets.map((t) => ({ id: t.id, authorId: t.authorId })));
+      await handle.signal(
+        tweetsObserved,
+        tweets.map((t) => ({ id: t.id, authorId: t.authorId })),
+      );
       const [first] = await skipAndSettle(test, 61_000, 1);
       // One attempt, no retry: the refused lookup left every tweet at its last known count (0: never answered).
       expect(attempts).toEqual([1]);
       expect(x.calls).toHaveLength(0);
-      expect(first.lines).toEqual(rankByRetweets(tweets.map((t) => ({ tweetId: t.id, retweets: 0 }))).map(formatCountLine));
-      expect(await handle.query(status)).toMatchObject({ tickNumber: 1, failedTicks: 0, xRefusedToday: 1, xRequestsToday: 1 });
+      expect(first.lines).toEqual(
+        rankByRetweets(tweets.map((t) => ({ tweetId: t.id, retweets: 0 }))).map(formatCountLine),
+      );
+      expect(await handle.query(status)).toMatchObject({
+        tickNumber: 1,
+        failedTicks: 0,
+        xRefusedToday: 1,
+        xRequestsToday: 1,
+      });
       const [, second] = await skipAndSettle(test, 60_000, 2);
       expect(x.calls).toHaveLength(1);
       const truth = x.calls[0].result.tweets.map((t) => ({ tweetId: t.id, retweets: t.retweetCount }));

@@ -3,6 +3,7 @@ import { NativeConnection, Worker, type WorkflowBundleWithSourceMap } from '@tem
 import { DEFAULT_FOLLOWED_USER_IDS } from '../../src/domain/followed-users';
 import { RetweetTracking, status, tweetsObserved } from '../../src/workflows';
 import { requireTemporal } from '../support/services';
+import { TEST_NAMESPACE } from '../support/namespace';
 import { FakeX, makeTweets } from './support/fake-x';
 import { bundleTracking, quietRuntime, testActivities, uniqueId, waitFor } from './support/env';
 
@@ -20,7 +21,7 @@ describe('RetweetTracking under a continuous signal stream (dev server)', () => 
     quietRuntime();
     address = await requireTemporal();
     [connection, workflowBundle] = await Promise.all([NativeConnection.connect({ address }), bundleTracking()]);
-    client = new Client({ connection: await Connection.connect({ address }) });
+    client = new Client({ connection: await Connection.connect({ address }), namespace: TEST_NAMESPACE });
   });
   afterAll(async () => {
     await client?.connection.close();
@@ -31,7 +32,14 @@ describe('RetweetTracking under a continuous signal stream (dev server)', () => 
     const tweets = makeTweets(400, DEFAULT_FOLLOWED_USER_IDS);
     const test = await testActivities(new FakeX(tweets));
     const taskQueue = uniqueId('tq');
-    const worker = await Worker.create({ connection, taskQueue, workflowBundle, activities: test.activities, sinks: test.log.sinks });
+    const worker = await Worker.create({
+      connection,
+      namespace: TEST_NAMESPACE,
+      taskQueue,
+      workflowBundle,
+      activities: test.activities,
+      sinks: test.log.sinks,
+    });
     await worker.runUntil(async () => {
       const workflowId = uniqueId('stream');
       // The history threshold, not the signal count, must force the switch here.

@@ -7,6 +7,7 @@ import type { Scenario } from '../../src/emulator';
 import { createTrackingWorker } from '../../src/temporal/tracking-worker';
 import { RetweetTracking, status, tweetsObserved } from '../../src/workflows';
 import { createTweetLookup } from '../../src/x/lookup';
+import { TEST_NAMESPACE } from '../support/namespace';
 import { devServerSuite, readSnapshots, RecordingLog, uniqueId, waitFor, type Snapshot } from './support/env';
 
 const ALICE = '285532415';
@@ -17,7 +18,15 @@ const scenario: Scenario = {
   startTime: '2026-11-26T00:00:00.000Z',
   users: [{ id: ALICE, username: 'alice' }],
   minutes: [
-    { minute: 0, tweets: Array.from({ length: TWEETS }, (_, i) => ({ id: idOf(i), authorId: ALICE, text: `tweet ${i}`, retweetCount: 10 * (i + 1) })) },
+    {
+      minute: 0,
+      tweets: Array.from({ length: TWEETS }, (_, i) => ({
+        id: idOf(i),
+        authorId: ALICE,
+        text: `tweet ${i}`,
+        retweetCount: 10 * (i + 1),
+      })),
+    },
     { minute: 1, unretweets: { [idOf(0)]: 7 }, retweets: { [idOf(1)]: 3 } },
   ],
 };
@@ -39,21 +48,46 @@ describe('X refusals on the dev server', () => {
 
   it('writes a file every tick through a 400, a falling count, a hung lookup and a 429 ten minutes from reset', async () => {
     const snapshotDir = join(await mkdtemp(join(tmpdir(), 'rt-refusals-')), 'snapshots');
-    const activities = createActivities({ x: createTweetLookup(suite.xClient), snapshotDir, reportDir: join(snapshotDir, '..', 'reports'), clock: Date, log: new RecordingLog() });
+    const activities = createActivities({
+      x: createTweetLookup(suite.xClient),
+      snapshotDir,
+      reportDir: join(snapshotDir, '..', 'reports'),
+      clock: Date,
+      log: new RecordingLog(),
+    });
     const taskQueue = uniqueId('tq');
-    const worker = await createTrackingWorker({ connection: suite.connection, namespace: 'default', taskQueue, activities, workflowCode: { workflowBundle: suite.workflowBundle }, print: () => undefined });
+    const worker = await createTrackingWorker({
+      connection: suite.connection,
+      namespace: TEST_NAMESPACE,
+      taskQueue,
+      activities,
+      workflowCode: { workflowBundle: suite.workflowBundle },
+      print: () => undefined,
+    });
     const running = worker.run();
     const tickMs = 5_000;
     const lookups = (): number => suite.emulator.admin.requests().filter((r) => r.path === '/2/tweets').length;
-    const filesAfter = async (count: number): Promise<Snapshot[]> => waitFor(`${count} files`, async () => {
-      const snaps = await readSnapshots(snapshotDir);
-      return snaps.length >= count ? snaps : undefined;
-    }, 60_000);
+    const filesAfter = async (count: number): Promise<Snapshot[]> =>
+      waitFor(
+        `${count} files`,
+        async () => {
+          const snaps = await readSnapshots(snapshotDir);
+          return snaps.length >= count ? snaps : undefined;
+        },
+        60_000,
+      );
     try {
       const refused = idOf(2);
       suite.emulator.admin.rejectIds([refused]);
-      const handle = await suite.client.workflow.start(RetweetTracking, { taskQueue, workflowId: uniqueId('refusals'), args: [{ tickSeconds: tickMs / 1000 }] });
-      await handle.signal(tweetsObserved, Array.from({ length: TWEETS }, (_, i) => ({ id: idOf(i), authorId: ALICE })));
+      const handle = await suite.client.workflow.start(RetweetTracking, {
+        taskQueue,
+        workflowId: uniqueId('refusals'),
+        args: [{ tickSeconds: tickMs / 1000 }],
+      });
+      await handle.signal(
+        tweetsObserved,
+        Array.from({ length: TWEETS }, (_, i) => ({ id: idOf(i), authorId: ALICE })),
+      );
       const live = Array.from({ length: TWEETS }, (_, i) => idOf(i)).filter((id) => id !== refused);
 
       // 1. The id X refuses with 400 is isolated and dropped; every other count is X's.

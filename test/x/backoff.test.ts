@@ -12,14 +12,21 @@ function httpError(code: number): ApiResponseError {
   });
 }
 
-const network = new ApiRequestError('Request failed.', { request: {} as ClientRequest, error: new Error('ECONNRESET') });
+const network = new ApiRequestError('Request failed.', {
+  request: {} as ClientRequest,
+  error: new Error('ECONNRESET'),
+});
 
 test('network errors back off linearly by 250 ms up to 16 s', () => {
-  expect([1, 2, 3, 64, 65, 1000].map((n) => xReconnectDelayMs(n, network))).toEqual([250, 500, 750, 16_000, 16_000, 16_000]);
+  expect([1, 2, 3, 64, 65, 1000].map((n) => xReconnectDelayMs(n, network))).toEqual([
+    250, 500, 750, 16_000, 16_000, 16_000,
+  ]);
 });
 
 test('HTTP errors back off exponentially from 5 s up to 320 s', () => {
-  expect([1, 2, 3, 7, 8, 30].map((n) => xReconnectDelayMs(n, httpError(503)))).toEqual([5_000, 10_000, 20_000, 320_000, 320_000, 320_000]);
+  expect([1, 2, 3, 7, 8, 30].map((n) => xReconnectDelayMs(n, httpError(503)))).toEqual([
+    5_000, 10_000, 20_000, 320_000, 320_000, 320_000,
+  ]);
 });
 
 test('429 backs off from one minute, doubling', () => {

@@ -26,9 +26,18 @@ const scenario: Scenario = {
   minutes: [
     {
       minute: 0,
-      tweets: Array.from({ length: 240 }, (_, i) => ({ id: idOf(i), authorId: i % 2 ? BOB : ALICE, text: `tweet ${i}`, retweetCount: i % 7 })),
+      tweets: Array.from({ length: 240 }, (_, i) => ({
+        id: idOf(i),
+        authorId: i % 2 ? BOB : ALICE,
+        text: `tweet ${i}`,
+        retweetCount: i % 7,
+      })),
     },
-    { minute: 1, retweets: { [idOf(3)]: 4, [idOf(200)]: 2 }, deletes: [idOf(10), idOf(20), idOf(30), idOf(150), idOf(239)] },
+    {
+      minute: 1,
+      retweets: { [idOf(3)]: 4, [idOf(200)]: 2 },
+      deletes: [idOf(10), idOf(20), idOf(30), idOf(150), idOf(239)],
+    },
   ],
 };
 
@@ -36,7 +45,11 @@ let emulator: RunningEmulator;
 let client: XClient;
 
 beforeAll(async () => {
-  emulator = await startEmulator({ scenario, minuteSeconds: 0, rateLimits: { tweets: { limit: 1000, windowSeconds: 900 } } });
+  emulator = await startEmulator({
+    scenario,
+    minuteSeconds: 0,
+    rateLimits: { tweets: { limit: 1000, windowSeconds: 900 } },
+  });
   emulator.admin.advance(2);
   client = createXClient(readXConfig(emulator.env));
 });
@@ -82,7 +95,13 @@ test('250 ids are looked up in 3 requests of at most 100 ids, and match the grou
 });
 
 test('malformed and duplicate ids cost no request slot: they are invalid or collapsed', async () => {
-  const result = await lookupAll(createTweetLookup(client), [idOf(1), idOf(1), 'not-an-id', '12345678901234567890', idOf(10)]);
+  const result = await lookupAll(createTweetLookup(client), [
+    idOf(1),
+    idOf(1),
+    'not-an-id',
+    '12345678901234567890',
+    idOf(10),
+  ]);
   expect(result.tweets.map((t) => t.id)).toEqual([idOf(1)]);
   expect(result.goneIds).toEqual([idOf(10)]);
   expect(result.invalidIds.sort()).toEqual(['12345678901234567890', 'not-an-id']);
@@ -110,7 +129,9 @@ test('a bad bearer token is rejected as non-retryable with a message naming X_BE
   const secret = 'wrong-secret-token-123';
   const badClient = createXClient(makeXConfig({ bearerToken: secret, baseUrl: emulator.url, caFile: emulator.caFile }));
   try {
-    const error = await createTweetLookup(badClient).lookupTweets([idOf(1)]).catch((e: unknown) => e);
+    const error = await createTweetLookup(badClient)
+      .lookupTweets([idOf(1)])
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(XApiError);
     expect(error).toMatchObject({ status: 401, retryable: false });
     expect((error as Error).message).toMatch(/X_BEARER_TOKEN/);
@@ -124,7 +145,9 @@ test('a bad bearer token is rejected as non-retryable with a message naming X_BE
 test('without the CA file the TLS failure is non-retryable and names X_API_CA_FILE', async () => {
   const noCa = createXClient(makeXConfig({ bearerToken: emulator.bearerToken, baseUrl: emulator.url }));
   try {
-    const error = await createTweetLookup(noCa).lookupTweets([idOf(1)]).catch((e: unknown) => e);
+    const error = await createTweetLookup(noCa)
+      .lookupTweets([idOf(1)])
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ retryable: false, status: undefined });
     expect((error as Error).message).toMatch(/X_API_CA_FILE/);
   } finally {

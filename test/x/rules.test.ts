@@ -20,13 +20,15 @@ test('rules cover every user with from: and retweets_of:, split below the length
   const rules = buildStreamRules(ids, 512);
   expect(rules.length).toBeGreaterThan(1);
   for (const rule of rules) expect(rule.length).toBeLessThanOrEqual(512);
-  const mentioned = rules.flatMap((rule) => [...rule.matchAll(/from:(\d+) OR retweets_of:(\d+)/g)].map((m) => [m[1], m[2]]));
+  const mentioned = rules.flatMap((rule) =>
+    [...rule.matchAll(/from:(\d+) OR retweets_of:(\d+)/g)].map((m) => [m[1], m[2]]),
+  );
   expect(mentioned.every(([from, of]) => from === of)).toBe(true);
   expect(mentioned.map(([id]) => id).sort()).toEqual([...ids].sort());
   expect(buildStreamRules(DEFAULT_FOLLOWED_USER_IDS)).toHaveLength(1);
 });
 
-test('X_STREAM_RETWEETS=off (the default) asks for the users\' own posts only', async () => {
+test("X_STREAM_RETWEETS=off (the default) asks for the users' own posts only", async () => {
   const ownOnly = createXClient(readXConfig(emulator.env));
   try {
     expect(ownOnly.config.streamRetweets).toBe(false);
@@ -65,5 +67,10 @@ test('sync adds our rules, removes our stale ones, leaves others, and is idempot
 
   const shrunk = await syncStreamRules(client, DEFAULT_FOLLOWED_USER_IDS.slice(0, 2));
   expect(shrunk.deleted).toEqual(buildStreamRules(DEFAULT_FOLLOWED_USER_IDS));
-  expect(emulator.admin.rules().map((r) => r.value).sort()).toEqual([...buildStreamRules(DEFAULT_FOLLOWED_USER_IDS.slice(0, 2)), 'from:42'].sort());
+  expect(
+    emulator.admin
+      .rules()
+      .map((r) => r.value)
+      .sort(),
+  ).toEqual([...buildStreamRules(DEFAULT_FOLLOWED_USER_IDS.slice(0, 2)), 'from:42'].sort());
 });

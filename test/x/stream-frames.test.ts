@@ -27,7 +27,10 @@ test('one byte per read yields the same frames', () => {
 
 test('a frame that is not JSON is reported by length only, and the next frame is read normally', () => {
   const framer = new StreamFramer();
-  expect(framer.push(Buffer.from('{"data":\r\n{"ok":1}\r\n'))).toEqual([{ kind: 'invalid', bytes: 8 }, { kind: 'payload', value: { ok: 1 } }]);
+  expect(framer.push(Buffer.from('{"data":\r\n{"ok":1}\r\n'))).toEqual([
+    { kind: 'invalid', bytes: 8 },
+    { kind: 'payload', value: { ok: 1 } },
+  ]);
   // reset() drops a partial frame, as a new connection must.
   framer.push(Buffer.from('{"half":'));
   framer.reset();

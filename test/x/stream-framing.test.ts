@@ -5,7 +5,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCertificate } from '../../src/emulator/certificates';
-import { createXClient, makeXConfig, type StreamedTweet, streamTweets, type XClient, type XStreamEvent } from '../../src/x';
+import {
+  createXClient,
+  makeXConfig,
+  type StreamedTweet,
+  streamTweets,
+  type XClient,
+  type XStreamEvent,
+} from '../../src/x';
 import { waitUntil } from '../emulator/https-client';
 
 /**
@@ -50,17 +57,20 @@ beforeAll(async () => {
   caDir = mkdtempSync(join(tmpdir(), 'framing-'));
   const certificate = await createCertificate(join(caDir, 'ca.pem'));
   caFile = certificate.caFile;
-  server = createServer({ key: certificate.key, cert: certificate.cert }, (req: IncomingMessage, res: ServerResponse) => {
-    if (req.headers.authorization !== `Bearer ${TOKEN}` || !req.url?.startsWith('/2/tweets/search/stream')) {
-      res.writeHead(404).end();
-      return;
-    }
-    queries.push(new URL(req.url, baseUrl).searchParams);
-    const script = scripts[connections++] ?? [];
-    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
-    res.socket?.setNoDelay(true);
-    void writeChunks(res, script);
-  });
+  server = createServer(
+    { key: certificate.key, cert: certificate.cert },
+    (req: IncomingMessage, res: ServerResponse) => {
+      if (req.headers.authorization !== `Bearer ${TOKEN}` || !req.url?.startsWith('/2/tweets/search/stream')) {
+        res.writeHead(404).end();
+        return;
+      }
+      queries.push(new URL(req.url, baseUrl).searchParams);
+      const script = scripts[connections++] ?? [];
+      res.writeHead(200, { 'content-type': 'application/json; charset=utf-8' });
+      res.socket?.setNoDelay(true);
+      void writeChunks(res, script);
+    },
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
   client = createXClient(makeXConfig({ bearerToken: TOKEN, baseUrl, caFile }));
@@ -79,12 +89,21 @@ beforeEach(() => {
 });
 
 /** Streams until `expected` posts arrived (or 8 s passed), then stops; returns what came and every event. */
-async function collect(expected: number, backfillMinutes = 0): Promise<{ tweets: StreamedTweet[]; events: XStreamEvent[] }> {
+async function collect(
+  expected: number,
+  backfillMinutes = 0,
+): Promise<{ tweets: StreamedTweet[]; events: XStreamEvent[] }> {
   const controller = new AbortController();
   const tweets: StreamedTweet[] = [];
   const events: XStreamEvent[] = [];
   const consumer = (async () => {
-    const options = { signal: controller.signal, keepAliveTimeoutMs: 5_000, backfillMinutes, reconnectDelayMs: () => 50, onEvent: (e: XStreamEvent) => events.push(e) };
+    const options = {
+      signal: controller.signal,
+      keepAliveTimeoutMs: 5_000,
+      backfillMinutes,
+      reconnectDelayMs: () => 50,
+      onEvent: (e: XStreamEvent) => events.push(e),
+    };
     for await (const tweet of streamTweets(client, options)) tweets.push(tweet);
   })();
   try {
@@ -111,9 +130,12 @@ test('posts split anywhere, including inside UTF-8 characters and before their C
   scripts = [
     [
       CRLF, // heartbeat
-      a1, a2x, a2y, // a post cut twice, inside a Cyrillic letter and inside an emoji
+      a1,
+      a2x,
+      a2y, // a post cut twice, inside a Cyrillic letter and inside an emoji
       CRLF, // its terminator alone: the read boundary twitter-api-v2 mistakes for a heartbeat
-      b1, Buffer.concat([b2, Buffer.from('\r')]), // a CRLF cut between \r and \n
+      b1,
+      Buffer.concat([b2, Buffer.from('\r')]), // a CRLF cut between \r and \n
       Buffer.concat([Buffer.from('\n'), c, CRLF, d1]), // end of one frame, a whole one, the start of another
       Buffer.concat([d2, CRLF, CRLF]), // ...its end, then a heartbeat in the same chunk
       Buffer.concat([e, CRLF]),
@@ -140,10 +162,19 @@ test('a stream cut into 24-byte reads, whatever they cut through, delivers the s
 
 test('an unparseable frame is reported with its length and costs only itself: the next frames on the connection arrive', async () => {
   const garbage = Buffer.from('{"data":{"id":"1","text":"trunc');
-  scripts = [[Buffer.concat([post(20, 'before'), CRLF]), Buffer.concat([garbage, CRLF]), Buffer.concat([post(21, 'after, same connection'), CRLF])]];
+  scripts = [
+    [
+      Buffer.concat([post(20, 'before'), CRLF]),
+      Buffer.concat([garbage, CRLF]),
+      Buffer.concat([post(21, 'after, same connection'), CRLF]),
+    ],
+  ];
   const { tweets, events } = await collect(2);
   expect(events.filter((ev) => ev.type === 'stream-error')).toEqual([
-    { type: 'stream-error', message: `unparseable stream frame of ${garbage.length} bytes: it is lost (no backfill); reading on at the next frame` },
+    {
+      type: 'stream-error',
+      message: `unparseable stream frame of ${garbage.length} bytes: it is lost (no backfill); reading on at the next frame`,
+    },
   ]);
   expect(tweets.map((t) => t.text)).toEqual(['before', 'after, same connection']);
   expect(connections).toBe(1);
@@ -153,15 +184,30 @@ test('with backfill, an unparseable frame makes the client reconnect asking X to
   const lost = post(31, 'lost, then replayed');
   const broken = lost.subarray(0, lost.length - 5);
   scripts = [
-    [Buffer.concat([post(30, 'first'), CRLF]), Buffer.concat([broken, CRLF]), Buffer.concat([post(32, 'never read on the old connection'), CRLF])],
+    [
+      Buffer.concat([post(30, 'first'), CRLF]),
+      Buffer.concat([broken, CRLF]),
+      Buffer.concat([post(32, 'never read on the old connection'), CRLF]),
+    ],
     // X replays the last minutes on the new connection: duplicates included.
-    [Buffer.concat([post(30, 'first'), CRLF, lost, CRLF, post(32, 'never read on the old connection'), CRLF]), Buffer.concat([post(33, 'new'), CRLF])],
+    [
+      Buffer.concat([post(30, 'first'), CRLF, lost, CRLF, post(32, 'never read on the old connection'), CRLF]),
+      Buffer.concat([post(33, 'new'), CRLF]),
+    ],
   ];
   const { tweets, events } = await collect(4, 2);
   expect(events.filter((ev) => ev.type === 'stream-error')).toEqual([
-    { type: 'stream-error', message: `unparseable stream frame of ${broken.length} bytes: reconnecting with backfill_minutes=2 to recover it` },
+    {
+      type: 'stream-error',
+      message: `unparseable stream frame of ${broken.length} bytes: reconnecting with backfill_minutes=2 to recover it`,
+    },
   ]);
   expect(connections).toBe(2);
   expect(queries[1].get('backfill_minutes')).toBe('2');
-  expect(tweets.map((t) => t.text)).toEqual(['first', 'lost, then replayed', 'never read on the old connection', 'new']);
+  expect(tweets.map((t) => t.text)).toEqual([
+    'first',
+    'lost, then replayed',
+    'never read on the old connection',
+    'new',
+  ]);
 });

@@ -55,7 +55,11 @@ function expectedIds(): string[] {
   const posted = emulator.admin.posted();
   const authorOf = new Map(posted.map((p) => [p.id, p.authorId]));
   return posted
-    .filter((p) => FOLLOWED.includes(p.authorId) || (p.retweetedId !== undefined && FOLLOWED.includes(authorOf.get(p.retweetedId) ?? '')))
+    .filter(
+      (p) =>
+        FOLLOWED.includes(p.authorId) ||
+        (p.retweetedId !== undefined && FOLLOWED.includes(authorOf.get(p.retweetedId) ?? '')),
+    )
     .map((p) => p.id);
 }
 

@@ -34,7 +34,8 @@ const who = (row) => (row.screenName ? `@${row.screenName}` : row.authorId ? `us
 async function refreshBoard() {
   const board = await getJson('/api/leaderboard?limit=20');
   state.board = board.rows;
-  document.getElementById('minute').textContent = board.minuteMs == null ? 'no data yet' : `counts at ${fmtTime(board.minuteMs)}`;
+  document.getElementById('minute').textContent =
+    board.minuteMs == null ? 'no data yet' : `counts at ${fmtTime(board.minuteMs)}`;
   const body = document.querySelector('#leaderboard tbody');
   body.replaceChildren(...board.rows.map((row, i) => boardRow(row, i + 1)));
   if (!state.selected && board.rows.length) state.selected = board.rows[0].tweetId;
@@ -42,12 +43,24 @@ async function refreshBoard() {
 }
 
 function boardRow(row, rank) {
-  const exportLink = (format) => el('a', { href: `/api/export?format=${format}&tweet=${row.tweetId}`, onclick: (e) => e.stopPropagation() }, format);
+  const exportLink = (format) =>
+    el('a', { href: `/api/export?format=${format}&tweet=${row.tweetId}`, onclick: (e) => e.stopPropagation() }, format);
   return el(
     'tr',
-    { 'data-tweet-id': row.tweetId, class: row.tweetId === state.selected ? 'selected' : undefined, onclick: () => select(row.tweetId) },
+    {
+      'data-tweet-id': row.tweetId,
+      class: row.tweetId === state.selected ? 'selected' : undefined,
+      onclick: () => select(row.tweetId),
+    },
     el('td', {}, String(rank)),
-    el('td', {}, el('strong', {}, who(row)), ' ', el('span', { class: 'muted small' }, `#${row.tweetId}`), row.text ? el('span', { class: 'tweet-text' }, row.text) : undefined),
+    el(
+      'td',
+      {},
+      el('strong', {}, who(row)),
+      ' ',
+      el('span', { class: 'muted small' }, `#${row.tweetId}`),
+      row.text ? el('span', { class: 'tweet-text' }, row.text) : undefined,
+    ),
     el('td', { class: 'num count' }, fmtNum(row.count)),
     el('td', { class: `num ${row.lastMinute > 0 ? 'up' : ''}` }, fmtChange(row.lastMinute)),
     el('td', { class: `num ${row.last15Minutes > 0 ? 'up' : ''}` }, fmtChange(row.last15Minutes)),
@@ -57,7 +70,8 @@ function boardRow(row, rank) {
 
 function select(tweetId) {
   state.selected = tweetId;
-  for (const tr of document.querySelectorAll('#leaderboard tbody tr')) tr.classList.toggle('selected', tr.dataset.tweetId === tweetId);
+  for (const tr of document.querySelectorAll('#leaderboard tbody tr'))
+    tr.classList.toggle('selected', tr.dataset.tweetId === tweetId);
   void refreshCharts();
 }
 
@@ -82,8 +96,21 @@ function drawChart(key, container, labels, data) {
     existing.plot.setData(data);
   } else {
     existing?.plot.destroy();
-    const series = [{}, ...labels.map((label, i) => ({ label, stroke: COLORS[i % COLORS.length], width: 2, paths: uPlot.paths.stepped({ align: 1 }), points: { show: true, size: 5 } }))];
-    const plot = new uPlot({ width, height: 220, series, scales: { x: { time: true } }, axes: [{}, { size: 60 }], legend: { live: false } }, data, container);
+    const series = [
+      {},
+      ...labels.map((label, i) => ({
+        label,
+        stroke: COLORS[i % COLORS.length],
+        width: 2,
+        paths: uPlot.paths.stepped({ align: 1 }),
+        points: { show: true, size: 5 },
+      })),
+    ];
+    const plot = new uPlot(
+      { width, height: 220, series, scales: { x: { time: true } }, axes: [{}, { size: 60 }], legend: { live: false } },
+      data,
+      container,
+    );
     state.charts[key] = { plot, signature };
   }
   container.dataset.points = String(data[0].length);
@@ -99,10 +126,21 @@ async function refreshCharts() {
     const row = state.board.find((r) => r.tweetId === id);
     return row?.screenName ? `@${row.screenName} #${id}` : `#${id}`;
   };
-  if (top.length) drawChart('top', document.getElementById('chart-top'), top.map((r) => label(r.tweetId)), align(top.map((r) => series[r.tweetId] ?? [])));
+  if (top.length)
+    drawChart(
+      'top',
+      document.getElementById('chart-top'),
+      top.map((r) => label(r.tweetId)),
+      align(top.map((r) => series[r.tweetId] ?? [])),
+    );
   if (state.selected) {
     document.getElementById('selected-label').textContent = label(state.selected);
-    drawChart('tweet', document.getElementById('chart-tweet'), [label(state.selected)], align([series[state.selected] ?? []]));
+    drawChart(
+      'tweet',
+      document.getElementById('chart-tweet'),
+      [label(state.selected)],
+      align([series[state.selected] ?? []]),
+    );
   }
 }
 
@@ -112,8 +150,37 @@ function reportTable(report) {
   return el(
     'table',
     { class: 'report', 'data-at-ms': String(report.atMs) },
-    el('thead', {}, el('tr', {}, el('th', {}, '#'), el('th', {}, 'author'), el('th', {}, 'tweet'), el('th', { class: 'num' }, 'retweets'))),
-    el('tbody', {}, ...report.entries.map((e) => el('tr', { 'data-tweet-id': e.tweetId }, el('td', {}, String(e.rank)), el('td', {}, `@${e.screenName}`), el('td', {}, el('span', { class: 'muted small' }, `#${e.tweetId}`), el('span', { class: 'tweet-text' }, e.text)), el('td', { class: 'num' }, fmtNum(e.retweets))))),
+    el(
+      'thead',
+      {},
+      el(
+        'tr',
+        {},
+        el('th', {}, '#'),
+        el('th', {}, 'author'),
+        el('th', {}, 'tweet'),
+        el('th', { class: 'num' }, 'retweets'),
+      ),
+    ),
+    el(
+      'tbody',
+      {},
+      ...report.entries.map((e) =>
+        el(
+          'tr',
+          { 'data-tweet-id': e.tweetId },
+          el('td', {}, String(e.rank)),
+          el('td', {}, `@${e.screenName}`),
+          el(
+            'td',
+            {},
+            el('span', { class: 'muted small' }, `#${e.tweetId}`),
+            el('span', { class: 'tweet-text' }, e.text),
+          ),
+          el('td', { class: 'num' }, fmtNum(e.retweets)),
+        ),
+      ),
+    ),
   );
 }
 
@@ -121,8 +188,14 @@ async function refreshReports() {
   const { reports } = await getJson('/api/reports?limit=100');
   if (reports.length === 0) return;
   const [latest, ...past] = reports;
-  document.getElementById('latest-report').replaceChildren(el('h3', {}, `Top ${latest.entries.length} at ${fmtTime(latest.atMs)}`), reportTable(latest));
-  document.getElementById('reports').replaceChildren(...past.map((r) => el('li', {}, el('details', {}, el('summary', {}, fmtTime(r.atMs)), reportTable(r)))));
+  document
+    .getElementById('latest-report')
+    .replaceChildren(el('h3', {}, `Top ${latest.entries.length} at ${fmtTime(latest.atMs)}`), reportTable(latest));
+  document
+    .getElementById('reports')
+    .replaceChildren(
+      ...past.map((r) => el('li', {}, el('details', {}, el('summary', {}, fmtTime(r.atMs)), reportTable(r)))),
+    );
 }
 
 // ---- status ----
@@ -137,16 +210,23 @@ function renderStatus({ tracking: t }) {
     ['missed / failed ticks', w.missedTicks == null ? '—' : `${w.missedTicks} / ${w.failedTicks ?? 0}`],
     ['X requests today', fmtNum(w.xRequestsToday)],
     ['billed post reads today', fmtNum(w.billedPostReadsToday)],
-    ['estimated X cost today', w.estimatedCostUsdToday == null ? '—' : `$${Number(w.estimatedCostUsdToday).toFixed(2)}`],
+    [
+      'estimated X cost today',
+      w.estimatedCostUsdToday == null ? '—' : `$${Number(w.estimatedCostUsdToday).toFixed(2)}`,
+    ],
     ['bridge lag', t.bridgeLag == null ? '—' : `${fmtNum(t.bridgeLag)} records`],
     ['dead letters', fmtNum(t.deadLetters)],
     ['status polled', fmtTime(t.polledAtMs || null)],
   ];
-  const errors = [t.workflowError && `workflow: ${t.workflowError}`, t.kafkaError && `Kafka: ${t.kafkaError}`].filter(Boolean);
-  document.getElementById('status').replaceChildren(
-    ...items.flatMap(([k, v]) => [el('dt', {}, k), el('dd', { 'data-field': k }, v)]),
-    ...errors.flatMap((e) => [el('dt', { class: 'error' }, 'unavailable'), el('dd', { class: 'error small' }, e)]),
+  const errors = [t.workflowError && `workflow: ${t.workflowError}`, t.kafkaError && `Kafka: ${t.kafkaError}`].filter(
+    Boolean,
   );
+  document
+    .getElementById('status')
+    .replaceChildren(
+      ...items.flatMap(([k, v]) => [el('dt', {}, k), el('dd', { 'data-field': k }, v)]),
+      ...errors.flatMap((e) => [el('dt', { class: 'error' }, 'unavailable'), el('dd', { class: 'error small' }, e)]),
+    );
   const link = document.getElementById('workflow-link');
   link.href = t.workflowUrl;
   link.textContent = `Workflow ${t.workflowId} in the Temporal Web UI`;
@@ -160,12 +240,32 @@ async function refreshStatus() {
 
 async function refreshAlerts() {
   const { rules, alerts } = await getJson('/api/alerts');
-  document.getElementById('rules').replaceChildren(...(rules.length ? rules.map((r) => el('li', {}, r.description)) : [el('li', {}, 'No rules configured (ALERT_RULES).')]));
-  document.getElementById('alerts').replaceChildren(
-    ...alerts.map((a) =>
-      el('li', { 'data-rule': a.rule, 'data-tweet-id': a.tweetId }, el('strong', {}, a.rule), ` #${a.tweetId} `, a.screenName ? `@${a.screenName} ` : '', `reached ${fmtNum(a.count)} at ${fmtTime(a.minuteMs)}`, el('span', { class: 'muted small' }, a.deliveredAtMs ? ' · delivered' : a.lastError ? ` · webhook: ${a.lastError}` : '')),
-    ),
-  );
+  document
+    .getElementById('rules')
+    .replaceChildren(
+      ...(rules.length
+        ? rules.map((r) => el('li', {}, r.description))
+        : [el('li', {}, 'No rules configured (ALERT_RULES).')]),
+    );
+  document
+    .getElementById('alerts')
+    .replaceChildren(
+      ...alerts.map((a) =>
+        el(
+          'li',
+          { 'data-rule': a.rule, 'data-tweet-id': a.tweetId },
+          el('strong', {}, a.rule),
+          ` #${a.tweetId} `,
+          a.screenName ? `@${a.screenName} ` : '',
+          `reached ${fmtNum(a.count)} at ${fmtTime(a.minuteMs)}`,
+          el(
+            'span',
+            { class: 'muted small' },
+            a.deliveredAtMs ? ' · delivered' : a.lastError ? ` · webhook: ${a.lastError}` : '',
+          ),
+        ),
+      ),
+    );
 }
 
 // ---- exports ----
@@ -199,7 +299,12 @@ function coalesced(work) {
   };
 }
 
-const refresh = { counts: coalesced(refreshBoard), report: coalesced(refreshReports), alert: coalesced(refreshAlerts), status: coalesced(refreshStatus) };
+const refresh = {
+  counts: coalesced(refreshBoard),
+  report: coalesced(refreshReports),
+  alert: coalesced(refreshAlerts),
+  status: coalesced(refreshStatus),
+};
 
 function connect() {
   const events = new EventSource('/api/events');

@@ -4,7 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  NativeConnection,
+  Runtime,
+  type WorkflowBundleWithSourceMap,
+} from '@temporalio/worker';
 import { createActivities, type ActivityLog, type TrackingActivities } from '../../../src/activities';
 import { outputSinks } from '../../../src/temporal/tracking-worker';
 import type { TweetLookup } from '../../../src/x/types';
@@ -12,6 +18,7 @@ import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../..
 import { createXClient, type XClient } from '../../../src/x/client';
 import { makeXConfig } from '../../../src/x/config';
 import { requireTemporal, requireTestServer } from '../../support/services';
+import { TEST_NAMESPACE } from '../../support/namespace';
 
 /** Quiet logs: only warnings and errors from the SDK and core. */
 export function quietRuntime(): void {
@@ -27,7 +34,10 @@ export function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
 
 /** The workflow code, bundled once per test file. */
 export function bundleTracking(): Promise<WorkflowBundleWithSourceMap> {
-  return bundleWorkflowCode({ workflowsPath: require.resolve('../../../src/workflows'), logger: new DefaultLogger('WARN') });
+  return bundleWorkflowCode({
+    workflowsPath: require.resolve('../../../src/workflows'),
+    logger: new DefaultLogger('WARN'),
+  });
 }
 
 /** What a time-skipping test file shares: one environment and one bundle, set up before its tests. */
@@ -95,13 +105,22 @@ export interface Snapshot {
   lines: string[];
 }
 
-/** Every `counts-<ms>.txt` in the directory, oldest first. */
+/**
+ * Every `counts-<ms>.txt` of the directory's workflow folders (each test's base directory serves one workflow; the
+ * worker writes under `<dir>/<workflow id>/`), and of the directory itself for activities called directly; oldest first.
+ */
 export async function readSnapshots(dir: string): Promise<Snapshot[]> {
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => /^counts-\d+\.txt$/.test(n));
+  const entries = await readdir(dir, { withFileTypes: true }).catch(() => []);
+  const dirs = [dir, ...entries.filter((e) => e.isDirectory()).map((e) => join(dir, e.name))];
+  const files: string[] = [];
+  for (const d of dirs) {
+    for (const name of await readdir(d).catch(() => [] as string[]))
+      if (/^counts-\d+\.txt$/.test(name)) files.push(join(d, name));
+  }
   const snapshots = await Promise.all(
-    names.map(async (name) => ({
-      minuteMs: Number(name.slice('counts-'.length, -'.txt'.length)),
-      lines: (await readFile(join(dir, name), 'utf8')).split('\n').filter(Boolean),
+    files.map(async (file) => ({
+      minuteMs: Number(/counts-(\d+)\.txt$/.exec(file)![1]),
+      lines: (await readFile(file, 'utf8')).split('\n').filter(Boolean),
     })),
   );
   return snapshots.sort((a, b) => a.minuteMs - b.minuteMs);
@@ -113,7 +132,11 @@ export async function listFiles(dir: string, pattern: RegExp): Promise<string[]>
 }
 
 /** Polls (real time) until `check` returns a value, failing with the last value after `timeoutMs`. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined | false>,
+  timeoutMs = 60_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
@@ -126,10 +149,14 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 /** Waits until the workflow's status reports at least `ticks` ticks. */
 export async function waitForTicks(handle: WorkflowHandle, ticks: number, timeoutMs = 60_000) {
   const { status } = await import('../../../src/workflows/definitions');
-  return waitFor(`tick ${ticks}`, async () => {
-    const s = await handle.query(status);
-    return s.tickNumber >= ticks ? s : undefined;
-  }, timeoutMs);
+  return waitFor(
+    `tick ${ticks}`,
+    async () => {
+      const s = await handle.query(status);
+      return s.tickNumber >= ticks ? s : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** What a dev-server test file shares: the X emulator, an X client for it, and connections to the dev server. */
@@ -142,16 +169,27 @@ export interface DevServerSuite {
 }
 
 /** Registers beforeAll/afterAll for a dev-server test file with its own emulator; read the fields inside tests. */
-export function devServerSuite(emulatorOptions: EmulatorOptions, prepare?: (emulator: RunningEmulator) => void): DevServerSuite {
+export function devServerSuite(
+  emulatorOptions: EmulatorOptions,
+  prepare?: (emulator: RunningEmulator) => void,
+): DevServerSuite {
   let suite: DevServerSuite | undefined;
   beforeAll(async () => {
     quietRuntime();
     const address = await requireTemporal();
     const emulator = await startEmulator(emulatorOptions);
     prepare?.(emulator);
-    const xClient = createXClient(makeXConfig({ bearerToken: emulator.bearerToken, baseUrl: emulator.url, caFile: emulator.caFile }));
+    const xClient = createXClient(
+      makeXConfig({ bearerToken: emulator.bearerToken, baseUrl: emulator.url, caFile: emulator.caFile }),
+    );
     const [connection, workflowBundle] = await Promise.all([NativeConnection.connect({ address }), bundleTracking()]);
-    suite = { emulator, xClient, connection, workflowBundle, client: new Client({ connection: await Connection.connect({ address }) }) };
+    suite = {
+      emulator,
+      xClient,
+      connection,
+      workflowBundle,
+      client: new Client({ connection: await Connection.connect({ address }), namespace: TEST_NAMESPACE }),
+    };
   });
   afterAll(async () => {
     await suite?.client.connection.close();

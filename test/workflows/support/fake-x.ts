@@ -30,7 +30,10 @@ export class FakeX implements TweetLookup {
   readonly failNext: unknown[] = [];
 
   /** `record: false` keeps memory flat in the capacity test (no call log). */
-  constructor(tweets: Iterable<FakeTweet> = [], private readonly record = true) {
+  constructor(
+    tweets: Iterable<FakeTweet> = [],
+    private readonly record = true,
+  ) {
     for (const tweet of tweets) this.tweets.set(tweet.id, tweet);
   }
 
@@ -41,7 +44,8 @@ export class FakeX implements TweetLookup {
 
   lookupTweets(ids: readonly string[]): Promise<TweetLookupResult> {
     const failure = this.failNext.shift();
-    if (failure !== undefined) return Promise.reject(failure instanceof Error ? failure : new Error('injected failure'));
+    if (failure !== undefined)
+      return Promise.reject(failure instanceof Error ? failure : new Error('injected failure'));
     const call = this.callCount++;
     const tweets: TweetInfo[] = [];
     const goneIds: string[] = [];
@@ -51,7 +55,14 @@ export class FakeX implements TweetLookup {
         goneIds.push(id);
         continue;
       }
-      tweets.push({ id, text: t.text, authorId: t.authorId, authorUsername: t.authorUsername, createdAt: '2018-03-01T12:00:00.000Z', retweetCount: this.countAt(id, call) });
+      tweets.push({
+        id,
+        text: t.text,
+        authorId: t.authorId,
+        authorUsername: t.authorUsername,
+        createdAt: '2018-03-01T12:00:00.000Z',
+        retweetCount: this.countAt(id, call),
+      });
     }
     const result = { tweets, goneIds };
     if (this.record) this.calls.push({ ids: [...ids], result });

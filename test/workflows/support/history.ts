@@ -12,7 +12,10 @@ export interface RunHistory {
 
 /** A client that accepts histories larger than gRPC's default 4 MB message (the test server sends one page). */
 export async function bigMessageClient(address: string): Promise<Client> {
-  const connection = await Connection.connect({ address, channelArgs: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 } });
+  const connection = await Connection.connect({
+    address,
+    channelArgs: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 },
+  });
   return new Client({ connection });
 }
 
@@ -24,7 +27,12 @@ export async function runHistories(client: Client, workflowId: string): Promise<
     const history: temporal.api.history.v1.IHistory = await client.workflow.getHandle(workflowId, runId).fetchHistory();
     const events: temporal.api.history.v1.IHistoryEvent[] = history.events ?? [];
     const sizes = events.map((e): number => temporal.api.history.v1.HistoryEvent.encode(e).finish().length);
-    runs.push({ runId, events, bytes: sizes.reduce((a: number, b: number) => a + b, 0), largestEventBytes: Math.max(0, ...sizes) });
+    runs.push({
+      runId,
+      events,
+      bytes: sizes.reduce((a: number, b: number) => a + b, 0),
+      largestEventBytes: Math.max(0, ...sizes),
+    });
     runId = events[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId || undefined;
   }
   return runs;
