@@ -12,7 +12,7 @@ import { createXMetrics } from './metrics/x-metrics';
 import { ServiceUnreachableError } from './shared/service-unreachable';
 import { readWorkerConfig } from './temporal/config';
 import { connectWorker } from './temporal/connection';
-import { installTemporalRuntimeMetrics } from './temporal/runtime-metrics';
+import { installTemporalRuntime } from './temporal/runtime-metrics';
 import { createTrackingWorker, loadWorkflowCode } from './temporal/tracking-worker';
 import { deploymentVersionOf, runAsDeploymentVersion, versionName } from './temporal/worker-deployment';
 import { createXClient } from './x/client';
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   // Bound before connecting (a busy port fails fast, naming its variable); the runtime's before any connection.
   const metrics = await startMetrics(config.metrics);
   if (metrics) log.info(`metrics: ${metrics.url}`, { url: metrics.url });
-  const temporalMetricsUrl = config.temporalMetrics && (await installTemporalRuntimeMetrics(config.temporalMetrics));
+  const temporalMetricsUrl = await installTemporalRuntime(log, config.temporalMetrics);
   if (temporalMetricsUrl) log.info(`Temporal SDK metrics: ${temporalMetricsUrl}`, { url: temporalMetricsUrl });
   const xClient = createXClient(xConfig, metrics && createXMetrics(metrics.registry));
   // A writer killed mid-write leaves a temp file; nothing else will ever remove it.

@@ -1,9 +1,20 @@
-import { Kafka, logLevel } from 'kafkajs';
+import { Kafka, logLevel, type logCreator } from 'kafkajs';
 import { abortableSleep } from '../shared/abortable-sleep';
 import { ServiceUnreachableError } from '../shared/service-unreachable';
 import type { KafkaSettings } from './config';
-import { errorMessage, type Log } from '../shared/log';
+import { componentLog, errorMessage, type Log } from '../shared/log';
 import { KafkaCredentialsError, reportRefusedCredentials, securityOptions } from './security';
+
+/** kafkajs's own lines through our logger (one format for every line), with its namespace and fields. */
+const kafkajsLog: logCreator = () => {
+  const log = componentLog('kafkajs');
+  return ({ namespace, level, log: { message, timestamp: _timestamp, logger: _logger, ...fields } }) => {
+    const entry = { namespace, ...fields };
+    if (level === logLevel.ERROR) log.error(String(message), entry);
+    else if (level === logLevel.WARN) log.warn(String(message), entry);
+    else log.info(String(message), entry);
+  };
+};
 
 /** A kafkajs client for our settings; kafkajs logs only errors so ours stay readable. */
 export function createKafka(settings: KafkaSettings): Kafka {
@@ -12,6 +23,7 @@ export function createKafka(settings: KafkaSettings): Kafka {
     brokers: settings.brokers,
     ...securityOptions(settings),
     logLevel: logLevel.ERROR,
+    logCreator: kafkajsLog,
     // The broker may still be starting when a process comes up: keep retrying for about a minute.
     retry: { initialRetryTime: 300, retries: 10 },
   });

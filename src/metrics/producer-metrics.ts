@@ -5,7 +5,8 @@ import type { ProducerSpool } from '../producer/spool';
 import { counter, counterFrom, gauge, gaugeFrom } from './registry';
 import type { XMetrics } from './x-metrics';
 
-type Series = Array<[name: string, help: string, read: () => number]>;
+/** The producer's monotonic counts, each exported as a counter. */
+type CountedStat = 'received' | 'published' | 'skipped' | 'catchUpRuns' | 'caughtUp' | 'readingPauses';
 
 /**
  * The X stream source with its connection reported: `stream_connected` (1 while connected),
@@ -47,19 +48,18 @@ export function instrumentSource(source: TweetSource, registry: Registry, x?: XM
 /** Registers the producer's counts, read from its `stats()` at scrape time. */
 export function observeProducer(registry: Registry, producer: Pick<ProducerHandle, 'stats'>): void {
   const stats = () => producer.stats();
-  const counters: Series = [
-    ['producer_tweets_received_total', 'Items the source delivered', () => stats().received],
-    ['producer_tweets_published_total', 'Tweets Kafka acknowledged, caught-up ones included', () => stats().published],
-    ['producer_items_skipped_total', 'Source items skipped as not a usable tweet', () => stats().skipped],
-    ['producer_catch_up_runs_total', 'Timeline catch-ups started (one after each gap)', () => stats().catchUpRuns],
-    ['producer_caught_up_tweets_total', 'Posts read from timelines after gaps and published', () => stats().caughtUp],
-    [
-      'producer_reading_pauses_total',
-      'Times reading stopped because Kafka refused and the queue was full',
-      () => stats().readingPauses,
-    ],
-  ];
-  for (const [name, help, read] of counters) counterFrom(registry, name, help, read);
+  // Each counter reads one monotonic field of the producer's stats.
+  const counters: Record<CountedStat, [name: string, help: string]> = {
+    received: ['producer_tweets_received_total', 'Items the source delivered'],
+    published: ['producer_tweets_published_total', 'Tweets Kafka acknowledged, caught-up ones included'],
+    skipped: ['producer_items_skipped_total', 'Source items skipped as not a usable tweet'],
+    catchUpRuns: ['producer_catch_up_runs_total', 'Timeline catch-ups started (one after each gap)'],
+    caughtUp: ['producer_caught_up_tweets_total', 'Posts read from timelines after gaps and published'],
+    readingPauses: ['producer_reading_pauses_total', 'Times reading stopped: Kafka refused and the queue was full'],
+  };
+  for (const [field, [name, help]] of Object.entries(counters)) {
+    counterFrom(registry, name, help, () => stats()[field as CountedStat]);
+  }
   gaugeFrom(registry, 'producer_kafka_failing', '1 while Kafka refuses records', () => (stats().kafkaFailing ? 1 : 0));
 }
 
