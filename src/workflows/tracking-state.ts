@@ -4,7 +4,7 @@ import { validateObservedTweet } from '../domain/observed-tweet';
 import { UNKNOWN_LIMIT, UTC_DAY_MS } from '../domain/refresh-budget';
 import { planRefresh } from '../domain/refresh-planner';
 import { isBilledRead, recordUsage } from '../domain/refresh-usage';
-import { isSnowflakeId, snowflakeTimeMs } from '../domain/tweet-id';
+import { isSnowflakeId } from '../domain/tweet-id';
 import { PartitionWatermarks, validateWatermarkReport } from '../domain/watermark';
 import type {
   CarriedState,
@@ -175,8 +175,9 @@ export class TrackingState {
     const { tracked, evicted } = this.tweets.track(id, nowMs, initial, createdAtMs);
     if (evicted) this.counters.evictedTweets += 1;
     // Posted before the last closed file's boundary: it belonged there, and goes into the next file instead.
-    const postedMs = createdAtMs ?? snowflakeTimeMs(id) ?? nowMs;
-    if (tracked && this.closedUpToMs !== undefined && postedMs < this.closedUpToMs) this.counters.lateTweets += 1;
+    const postedMs = tracked ? this.tweets.get(id)?.postedMs : undefined;
+    if (postedMs !== undefined && this.closedUpToMs !== undefined && postedMs < this.closedUpToMs)
+      this.counters.lateTweets += 1;
   }
 
   /** Applies a `watermarksAdvanced` report. Never throws. */

@@ -1,15 +1,11 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { Worker } from '@temporalio/worker';
-import { createActivities } from '../../src/activities';
 import { formatCountLine, rankByRetweets } from '../../src/domain/ranking';
 import { createTrackingWorker } from '../../src/temporal/tracking-worker';
 import { RetweetTracking, status, tweetsObserved } from '../../src/workflows';
 import { createTweetLookup } from '../../src/x/lookup';
 import { temporalUiUrl } from '../support/services';
 import { TEST_NAMESPACE } from '../support/namespace';
-import { devServerSuite, readSnapshots, RecordingLog, uniqueId, waitFor } from './support/env';
+import { devServerSuite, readSnapshots, testActivities, uniqueId, waitFor } from './support/env';
 
 /**
  * The whole path on real servers: the Temporal dev server, the X emulator over HTTPS, the real X client. A worker
@@ -25,14 +21,7 @@ describe('RetweetTracking on the dev server with the X emulator', () => {
   it('a second worker continues after the first stops: no tick lost or repeated, history visible over HTTP', async () => {
     const truth = suite.emulator.admin.groundTruth().tweets;
     expect(truth.length).toBeGreaterThan(5);
-    const snapshotDir = join(await mkdtemp(join(tmpdir(), 'rt-dev-')), 'snapshots');
-    const activities = createActivities({
-      x: createTweetLookup(suite.xClient),
-      snapshotDir,
-      reportDir: join(snapshotDir, '..', 'reports'),
-      clock: Date,
-      log: new RecordingLog(),
-    });
+    const { activities, snapshotDir } = await testActivities(createTweetLookup(suite.xClient));
     const taskQueue = uniqueId('tq');
     const startWorker = async (): Promise<[Worker, Promise<void>]> => {
       const worker = await createTrackingWorker({
@@ -109,14 +98,7 @@ describe('RetweetTracking on the dev server with the X emulator', () => {
   });
 
   it('records ticks missed while no worker ran and resumes at the current tick without stale files', async () => {
-    const snapshotDir = join(await mkdtemp(join(tmpdir(), 'rt-outage-')), 'snapshots');
-    const activities = createActivities({
-      x: createTweetLookup(suite.xClient),
-      snapshotDir,
-      reportDir: join(snapshotDir, '..', 'reports'),
-      clock: Date,
-      log: new RecordingLog(),
-    });
+    const { activities, snapshotDir } = await testActivities(createTweetLookup(suite.xClient));
     const taskQueue = uniqueId('tq');
     const workflowId = uniqueId('dev-outage');
     const handle = await suite.client.workflow.start(RetweetTracking, {

@@ -1,14 +1,10 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createActivities } from '../../src/activities';
 import { formatCountLine, rankByRetweets } from '../../src/domain/ranking';
 import type { Scenario } from '../../src/emulator';
 import { createTrackingWorker } from '../../src/temporal/tracking-worker';
 import { RetweetTracking, status, tweetsObserved } from '../../src/workflows';
 import { createTweetLookup } from '../../src/x/lookup';
 import { TEST_NAMESPACE } from '../support/namespace';
-import { devServerSuite, readSnapshots, RecordingLog, uniqueId, waitFor, type Snapshot } from './support/env';
+import { devServerSuite, readSnapshots, testActivities, uniqueId, waitFor, type Snapshot } from './support/env';
 
 const ALICE = '285532415';
 const idOf = (i: number): string => String(1_850_000_000_000_000_000n + BigInt(i));
@@ -47,14 +43,7 @@ describe('X refusals on the dev server', () => {
   }
 
   it('writes a file every tick through a 400, a falling count, a hung lookup and a 429 ten minutes from reset', async () => {
-    const snapshotDir = join(await mkdtemp(join(tmpdir(), 'rt-refusals-')), 'snapshots');
-    const activities = createActivities({
-      x: createTweetLookup(suite.xClient),
-      snapshotDir,
-      reportDir: join(snapshotDir, '..', 'reports'),
-      clock: Date,
-      log: new RecordingLog(),
-    });
+    const { activities, snapshotDir } = await testActivities(createTweetLookup(suite.xClient));
     const taskQueue = uniqueId('tq');
     const worker = await createTrackingWorker({
       connection: suite.connection,
