@@ -1,5 +1,5 @@
 /**
- * `npm run chaos [-- --kills N --seed S --json FILE --minute-seconds N --quick --verbose]`: a seeded chaos run of
+ * `npm run chaos [-- --kills N --seed S --json FILE --tick-seconds N --quick --verbose]`: a seeded chaos run of
  * the whole pipeline on a private Temporal dev server and Kafka broker (see scripts/chaos/run.ts), printed as a
  * table. Exits 1 when any check fails. Needs the tools `npm run stack -- install` puts in the cache.
  */
@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   const say = (line: string): void =>
     console.log(`[chaos +${((Date.now() - t0) / 1000).toFixed(1).padStart(6)} s] ${line}`);
-  say(`seed ${options.seed}, ${options.kills} kill(s) of each process, ${options.minuteSeconds} s ticks`);
+  say(`seed ${options.seed}, ${options.kills} kill(s) of each process, ${options.tickSeconds} s ticks`);
   const report = await runChaos(options, say);
   console.log(`\n${formatReport(report)}`);
   const details = formatDetails(report);

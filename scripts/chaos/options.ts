@@ -7,7 +7,7 @@ export interface ChaosOptions {
   /** Seeds the kill plan and the X emulator's simulation: the same seed, the same run. */
   seed: number;
   /** Real seconds per simulated minute, which is also the workflow's tick. */
-  minuteSeconds: number;
+  tickSeconds: number;
   /** Longest wait after the last restart for the last file to settle on the ground truth. */
   quietSeconds: number;
   /** Mean new tweets per followed user per simulated minute. */
@@ -64,9 +64,9 @@ export function parseChaosOptions(argv: readonly string[]): ChaosOptions {
       integer('--seed', 0, 2 ** 31 - 1),
     )
     .option(
-      '--minute-seconds <n>',
-      'real seconds per simulated minute (= workflow tick)',
-      integer('--minute-seconds', 2, 60),
+      '--tick-seconds <n>',
+      'seconds per workflow tick (and per simulated X minute)',
+      integer('--tick-seconds', 2, 60),
       3,
     )
     .option(
@@ -102,7 +102,7 @@ export function parseChaosOptions(argv: readonly string[]): ChaosOptions {
   const o = program.opts<{
     kills: number;
     seed?: number;
-    minuteSeconds: number;
+    tickSeconds: number;
     quietSeconds: number;
     tweetsPerMinute: number;
     streamRetweets: boolean;
@@ -114,7 +114,7 @@ export function parseChaosOptions(argv: readonly string[]): ChaosOptions {
   return {
     kills: o.quick ? 1 : o.kills,
     seed: o.seed ?? Math.floor(Math.random() * 1_000_000),
-    minuteSeconds: o.minuteSeconds,
+    tickSeconds: o.tickSeconds,
     quietSeconds: o.quietSeconds,
     tweetsPerUserPerMinute: o.tweetsPerMinute,
     streamRetweets: o.streamRetweets,

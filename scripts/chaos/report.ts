@@ -5,6 +5,21 @@ import type { Target } from './plan';
 import type { Outage, UnexpectedExit } from './processes';
 import type { TickOutage, Verdict } from './verdict';
 
+/** The workflow's status fields a report keeps. */
+const STATUS_FIELDS = [
+  'historyLength',
+  'tickNumber',
+  'missedTicks',
+  'failedTicks',
+  'retweetsSeen',
+  'duplicateRetweets',
+  'droppedItems',
+  'runNumber',
+  'trackedTweets',
+  'goneTweets',
+] as const;
+type StatusField = (typeof STATUS_FIELDS)[number];
+
 /** The JSON the brief asks for, plus the evidence behind each figure. */
 export interface ChaosReport {
   seed: number;
@@ -16,26 +31,14 @@ export interface ChaosReport {
   finalEqualsTruth: boolean;
   leftProcesses: number;
   ok: boolean;
-  minuteSeconds: number;
+  tickSeconds: number;
   durationSeconds: number;
   /** Seconds from the end of the last outage until the last file equalled the ground truth (undefined: never). */
   settledAfterSeconds?: number;
   truthTweets: number;
   retweetsStreamed: number;
   files: number;
-  status?: Pick<
-    TrackingStatus,
-    | 'historyLength'
-    | 'tickNumber'
-    | 'missedTicks'
-    | 'failedTicks'
-    | 'retweetsSeen'
-    | 'duplicateRetweets'
-    | 'droppedItems'
-    | 'runNumber'
-    | 'trackedTweets'
-    | 'goneTweets'
-  >;
+  status?: Pick<TrackingStatus, StatusField>;
   historyRuns: number;
   outages: Outage[];
   unexpectedExits: UnexpectedExit[];
@@ -67,30 +70,7 @@ export interface LostTweetTrail {
 
 /** The workflow status figures the report keeps. */
 export function pickStatus(s: TrackingStatus): ChaosReport['status'] {
-  const {
-    historyLength,
-    tickNumber,
-    missedTicks,
-    failedTicks,
-    retweetsSeen,
-    duplicateRetweets,
-    droppedItems,
-    runNumber,
-    trackedTweets,
-    goneTweets,
-  } = s;
-  return {
-    historyLength,
-    tickNumber,
-    missedTicks,
-    failedTicks,
-    retweetsSeen,
-    duplicateRetweets,
-    droppedItems,
-    runNumber,
-    trackedTweets,
-    goneTweets,
-  };
+  return Object.fromEntries(STATUS_FIELDS.map((field) => [field, s[field]])) as Pick<TrackingStatus, StatusField>;
 }
 
 /**

@@ -38,7 +38,7 @@ type Say = (line: string) => void;
 /** Runs the whole chaos experiment and returns its report; every process it started is gone when it returns. */
 export async function runChaos(options: ChaosOptions, say: Say): Promise<ChaosReport> {
   const startedAt = Date.now();
-  const tickMs = options.minuteSeconds * 1000;
+  const tickMs = options.tickSeconds * 1000;
   const runDir = mkdtempSync(join(tmpdir(), 'chaos-run-'));
   const snapshotBase = join(runDir, 'snapshots');
   const reportDir = join(runDir, 'reports');
@@ -90,7 +90,7 @@ export async function runChaos(options: ChaosOptions, say: Say): Promise<ChaosRe
     connection = await Connection.connect({ address: temporal.address });
     const client = new Client({ connection });
     const input: RetweetTrackingInput = {
-      tickSeconds: options.minuteSeconds,
+      tickSeconds: options.tickSeconds,
       continueAsNewAfterEvents: options.continueAsNewAfterEvents,
     };
     await client.workflow.start(WORKFLOW_TYPE, { taskQueue, workflowId, args: [input] });
@@ -254,7 +254,7 @@ export async function runChaos(options: ChaosOptions, say: Say): Promise<ChaosRe
       finalEqualsTruth: verdict.finalEqualsTruth,
       leftProcesses: leftovers.length,
       ok: false,
-      minuteSeconds: options.minuteSeconds,
+      tickSeconds: options.tickSeconds,
       durationSeconds: Math.round((Date.now() - startedAt) / 1000),
       settledAfterSeconds: settledAt === undefined ? undefined : Math.round((settledAt - lastUpAt) / 1000),
       truthTweets: truth.tweets.length,

@@ -39,7 +39,7 @@ export function formatReport(r: ChaosReport): string {
   const rule = widths.map((w) => '-'.repeat(w)).join('-+-');
   const s = r.status;
   const facts = [
-    `seed ${r.seed}, ${r.minuteSeconds} s ticks, ${r.durationSeconds} s in all; ${r.files} minute files, ${r.truthTweets} tweets, ${r.retweetsStreamed} retweets released by X (counted beyond that: ${v.retweetsCountedTwice})`,
+    `seed ${r.seed}, ${r.tickSeconds} s ticks, ${r.durationSeconds} s in all; ${r.files} minute files, ${r.truthTweets} tweets, ${r.retweetsStreamed} retweets released by X (counted beyond that: ${v.retweetsCountedTwice})`,
     s
       ? `workflow: tick ${s.tickNumber}, missed ${s.missedTicks}, failed ${s.failedTicks}, retweets counted ${s.retweetsSeen}, redeliveries deduped ${s.duplicateRetweets}, run ${s.runNumber} (${r.historyRuns} runs read)`
       : '',

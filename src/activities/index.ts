@@ -10,7 +10,7 @@ import type { TweetInfo, TweetLookup } from '../x/types';
 import { toActivityFailure } from './failures';
 import { writeFileAtomic } from './files';
 import { pickTop, reportJson, reportText } from './report';
-import { lookupIds, mergeCounts, pprintText, snapshotMeta, snapshotText } from './snapshot';
+import { currentRefreshInput, lookupIds, mergeCounts, pprintText, snapshotMeta, snapshotText } from './snapshot';
 import type { EnrichInput, EnrichResult, RefreshInput, RefreshResult } from './types';
 
 export type * from './types';
@@ -93,8 +93,10 @@ export function createActivities({ x, snapshotDir, reportDir, clock, log, change
      * Looks up the planned tweets within the tick's budget and deadline, writes `counts-<minute>.txt` and its
      * sidecar whatever X answered (unanswered tweets keep their last count), publishes the changed counts.
      */
-    refreshAndSnapshot: (input: RefreshInput): Promise<RefreshResult> =>
+    refreshAndSnapshot: (scheduled: RefreshInput): Promise<RefreshResult> =>
       withFailureMapping(async () => {
+        // Typed as this release's input; a 0.2.0 workflow's payload (`minuteMs`) is read too.
+        const input = currentRefreshInput(scheduled);
         const context = inActivity();
         const report = await lookupAll(x, lookupIds(input), {
           signal: context?.cancellationSignal,
@@ -106,26 +108,26 @@ export function createActivities({ x, snapshotDir, reportDir, clock, log, change
         const { ranked, changed, rows } = mergeCounts(input, report);
         // A late attempt (its tick given up, a newer attempt started) must not replace what a newer one wrote.
         const current = (): boolean => !context?.cancellationSignal.aborted;
-        const file = join(workflowDir(snapshotDir, context), `counts-${input.minuteMs}`);
+        const file = join(workflowDir(snapshotDir, context), `counts-${input.tickMs}`);
         const written = await writeFileAtomic(`${file}.txt`, snapshotText(ranked), current);
-        if (written) metrics?.tickWritten({ tickMs: input.minuteMs, writtenAtMs: clock.now(), tweets: ranked.length });
+        if (written) metrics?.tickWritten({ tickMs: input.tickMs, writtenAtMs: clock.now(), tweets: ranked.length });
         await writeFileAtomic(`${file}.meta.json`, snapshotMeta(input, report, ranked), current);
         if (changelog) {
           const waitMs = Math.max(input.deadlineMs - clock.now(), CHANGELOG_MIN_WAIT_MS);
-          if (!(await settlesWithin(changelog.publishCounts(input.minuteMs, rows), waitMs))) {
+          if (!(await settlesWithin(changelog.publishCounts(input.tickMs, rows), waitMs))) {
             log.warn?.('changelog delayed: Kafka has not taken the rows yet; they follow when it does', {
-              tick: input.minuteMs,
+              tick: input.tickMs,
             });
           }
         }
         log.info('snapshot written', {
           workflowId: context?.info.workflowExecution?.workflowId,
-          tick: formatBatchTime(input.minuteMs),
+          tick: formatBatchTime(input.tickMs),
           tweets: ranked.length,
           lookedUp: input.lookupCount - report.notLookedUp.length,
           requests: report.requests,
           refused: report.refused,
-          lagMs: clock.now() - input.minuteMs,
+          lagMs: clock.now() - input.tickMs,
         });
         return {
           changed,
@@ -138,7 +140,7 @@ export function createActivities({ x, snapshotDir, reportDir, clock, log, change
           ...(report.refusedUntilMs ? { refusedUntilMs: report.refusedUntilMs } : {}),
           ...(report.stoppedBy ? { stoppedBy: report.stoppedBy } : {}),
           ...(report.lastError ? { lastError: report.lastError } : {}),
-          printed: pprintText(input.minuteMs, ranked, input.printLines),
+          printed: pprintText(input.tickMs, ranked, input.printLines),
         };
       }),
 

@@ -3,7 +3,7 @@ import { decodeCounts, encodeCounts } from '../domain/compact-counts';
 import { formatCountLine, rankByRetweets, type TweetCount } from '../domain/ranking';
 import type { CountChange } from '../kafka/changelog-record';
 import type { LookupReport } from '../x/lookup-pool';
-import type { RefreshInput } from './types';
+import type { RefreshInput, RefreshInputOf020 } from './types';
 
 /** The file of one tick: every tweet ranked, the X counts that changed, and the changelog rows. */
 export interface MergedCounts {
@@ -58,11 +58,11 @@ export function snapshotText(ranked: readonly TweetCount[]): string {
 }
 
 /** What the original job printed each batch: Spark's pprint block with a `Time:` header and the top lines. */
-export function pprintText(minuteMs: number, ranked: readonly TweetCount[], lines: number): string {
+export function pprintText(tickMs: number, ranked: readonly TweetCount[], lines: number): string {
   const rule = '-------------------------------------------';
   const body = ranked.slice(0, lines).map(formatCountLine);
   if (ranked.length > lines) body.push('...');
-  return [rule, `Time: ${formatBatchTime(minuteMs)}`, rule, ...body, ''].join('\n');
+  return [rule, `Time: ${formatBatchTime(tickMs)}`, rule, ...body, ''].join('\n');
 }
 
 /** The sidecar `counts-<minute>.meta.json`: how fresh the file is and what it cost, never in the file's lines. */
@@ -70,8 +70,8 @@ export function snapshotMeta(input: RefreshInput, report: LookupReport, ranked: 
   const answered = input.lookupCount - report.notLookedUp.length - report.invalidIds.length;
   return `${JSON.stringify(
     {
-      minute: new Date(input.minuteMs).toISOString(),
-      minuteMs: input.minuteMs,
+      minute: new Date(input.tickMs).toISOString(),
+      minuteMs: input.tickMs,
       tweets: ranked.length,
       planned: input.lookupCount,
       lookedUp: Math.max(answered, 0),
@@ -89,4 +89,11 @@ export function snapshotMeta(input: RefreshInput, report: LookupReport, ranked: 
     null,
     2,
   )}\n`;
+}
+
+/** The input in this release's shape, whichever release's workflow scheduled it. */
+export function currentRefreshInput(input: RefreshInput | RefreshInputOf020): RefreshInput {
+  if ('tickMs' in input) return input;
+  const { minuteMs, ...rest } = input;
+  return { ...rest, tickMs: minuteMs };
 }

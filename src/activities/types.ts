@@ -6,7 +6,7 @@ export type { RateLimitState } from '../x/types';
 /** One tick's refresh: every tweet of the file with its current count, the ones to look up first. */
 export interface RefreshInput {
   /** The tick boundary this file stands for; names the file, so a retry rewrites the same one. */
-  minuteMs: number;
+  tickMs: number;
   /**
    * `id:count,...` for every tweet of the file (see src/domain/compact-counts.ts). The first `lookupCount` entries,
    * highest priority first, are to be looked up on X; the others carry their last known count.
@@ -24,6 +24,12 @@ export interface RefreshInput {
   /** What the plan decided, written to the sidecar beside the file. */
   plan: PlanFacts;
 }
+
+/**
+ * The same input as a 0.2.0 workflow schedules it, with the tick named `minuteMs`. Workflows still running that code
+ * schedule it until their next Continue-As-New, so activities read both. Remove after 0.3.x.
+ */
+export type RefreshInputOf020 = Omit<RefreshInput, 'tickMs'> & { minuteMs: number };
 
 /** The planner's side of the sidecar `counts-<minute>.meta.json`. */
 export interface PlanFacts {

@@ -287,7 +287,7 @@ export class TrackingState {
     const entries = this.tweets.fileEntries(plan.lookup, tickMs);
     this.inFlight = { lookup: plan.lookup, fileIds: new Set(entries.map(([id]) => id)), streamed: new Map() };
     const input: RefreshInput = {
-      minuteMs: tickMs,
+      tickMs,
       counts: encodeCounts(entries),
       lookupCount: plan.lookup.length,
       previous: encodeCounts(this.tweets.previousFileCounts(tickMs)),

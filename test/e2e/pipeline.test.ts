@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -14,6 +16,8 @@ import { kafkaBrokers, requireTemporal } from '../support/services';
 import { TEST_NAMESPACE } from '../support/namespace';
 import { createTopic, deleteTopics, eventually, produceRaw, readRecords, testKafka } from '../kafka/helpers';
 import { ScriptedClock } from './scripted-clock';
+import { encodeTweetRecord } from '../../src/kafka/tweet-record';
+import { launchBrowser } from '../dashboard/helpers';
 
 /**
  * The whole product on the real stack: the X emulator (a scripted scenario) → producer → Kafka → bridge → signals →
@@ -35,6 +39,11 @@ const snapshotDir = outputDirFor(snapshotBase, workflowId);
 const reportDir = outputDirFor(reportBase, workflowId);
 const dashboardDir = mkdtempSync(join(tmpdir(), 'rt-e2e-dashboard-'));
 let dashboardUrl = '';
+/** The dashboard's alert rule in this run, and what its webhook (a server of this test, on loopback) received. */
+// Passed by #1, #4 and #6 when first seen, and by #2 and #8 as they grow during the run.
+const ALERT_PASSES = 30;
+let webhook: Server;
+const alertsReceived: Array<{ rule: string; tweetId: string; count: number }> = [];
 
 let kafka: Kafka;
 let connection: Connection;
@@ -58,6 +67,16 @@ const MALFORMED = [
   { key: 'bad-2-no-id', value: JSON.stringify({ v: 1, authorId: '285532415' }) },
   { key: 'bad-3-wrong-types', value: JSON.stringify({ v: 1, id: 1790000000, authorId: ['285532415'] }) },
   { key: 'bad-4-one-megabyte', value: 'x'.repeat(1024 * 1024) },
+  // Well formed but for its id: X's ids have at most 19 digits, and X would refuse the whole lookup with 400.
+  {
+    key: 'bad-5-twenty-digit-id',
+    value: encodeTweetRecord({
+      id: '12345678901234567890',
+      authorId: '285532415',
+      authorUsername: 'lenta_ru',
+      createdAt: '2024-05-01T10:00:30.000Z',
+    }).value,
+  },
 ];
 
 const snapshotFiles = (): string[] =>
@@ -84,6 +103,15 @@ function truthAt(atMs: number): GroundTruth {
 beforeAll(async () => {
   kafka = await testKafka();
   const address = await requireTemporal();
+  webhook = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      alertsReceived.push(JSON.parse(body) as { rule: string; tweetId: string; count: number });
+      response.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
   topics.tweets = await createTopic(kafka, 'e2e-tweets', 6);
   topics.deadLetters = await createTopic(kafka, 'e2e-dlq', 1);
 
@@ -127,6 +155,8 @@ beforeAll(async () => {
       DASHBOARD_PORT: '0',
       DASHBOARD_DATA_DIR: dashboardDir,
       DASHBOARD_INSTANCE_ID: `e2e-${runId}`,
+      ALERT_RULES: JSON.stringify([{ name: 'viral', passes: ALERT_PASSES }]),
+      ALERT_WEBHOOK_URL: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/alerts`,
       // The run's own spool: not a developer's producer's, nor what an earlier run left unacknowledged.
       PRODUCER_SPOOL_DIR: join(mkdtempSync(join(tmpdir(), 'rt-e2e-spool-')), 'spool'),
     },
@@ -201,6 +231,7 @@ afterAll(async () => {
     .terminate('end-to-end test finished')
     .catch(() => undefined);
   await emulator?.close();
+  await new Promise((resolve) => webhook?.close(resolve));
   if (kafka)
     await deleteTopics(kafka, [topics.tweets, topics.deadLetters, topics.counts, topics.reports].filter(Boolean));
   await connection?.close();
@@ -262,6 +293,9 @@ describe('the pipeline on the real stack', () => {
     expect(letters.map((l) => l.key).sort()).toEqual(MALFORMED.map((m) => m.key));
     for (const letter of letters) expect(letter.headers['dlq.reason']).toMatch(/\w{4,}/);
     expect(letters.find((l) => l.key === 'bad-4-one-megabyte')?.value?.length).toBe(1024 * 1024);
+    expect(letters.find((l) => l.key === 'bad-5-twenty-digit-id')?.headers['dlq.reason']).toMatch(
+      /^id must be a decimal tweet id/,
+    );
     expect(finalStatus.droppedItems).toBe(0);
   });
 
@@ -331,5 +365,95 @@ describe('the pipeline on the real stack', () => {
       reports: Array<{ atMs: number }>;
     };
     expect(reports.map((r) => r.atMs)).toContain(Number(/^top5-(\d+)\.json$/.exec(reportFiles()[0])![1]));
+  });
+
+  it('an alert rule fires exactly once per tweet on the webhook: every tweet whose count passed it in a file', async () => {
+    const passed = new Set<string>();
+    const grewPast = new Set<string>();
+    const seen = new Set<string>();
+    for (const file of snapshotFiles())
+      for (const { tweetId, retweets } of parseSnapshot(file)) {
+        if (retweets >= ALERT_PASSES && !passed.has(tweetId)) {
+          passed.add(tweetId);
+          if (seen.has(tweetId)) grewPast.add(tweetId);
+        }
+        seen.add(tweetId);
+      }
+    // Some tweets pass the rule as they grow during the run, not only when first seen.
+    expect(grewPast.size).toBeGreaterThan(0);
+    const delivered = () => alertsReceived.map((a) => a.tweetId).sort();
+    await waitFor('an alert for every tweet that passed the rule', () => delivered().length >= passed.size, 30_000);
+    // A moment more for any second delivery, which must not come.
+    await sleep(2_000);
+    expect(delivered()).toEqual([...passed].sort());
+    for (const alert of alertsReceived) expect(alert).toMatchObject({ rule: 'viral' });
+    for (const alert of alertsReceived) expect(alert.count).toBeGreaterThanOrEqual(ALERT_PASSES);
+  });
+
+  it('the dashboard page in Chromium shows the run: leaderboard, growth curves and the top-5 report', async () => {
+    const files = snapshotFiles();
+    const lastFile = parseSnapshot(files.at(-1)!);
+    /** One point per file in which a tweet's count changed (its first file included): what the changelog carries. */
+    const changes = new Map<string, number[]>();
+    let previous = new Map<string, number>();
+    for (const file of files) {
+      const counts = new Map(parseSnapshot(file).map((l) => [l.tweetId, l.retweets]));
+      for (const [id, count] of counts)
+        if (previous.get(id) !== count) changes.set(id, [...(changes.get(id) ?? []), fileTick(file)]);
+      previous = counts;
+    }
+    const [report] = reportFiles();
+    const { top } = JSON.parse(readFileSync(join(reportDir, report), 'utf8')) as {
+      top: Array<{ tweetId: string; screenName: string }>;
+    };
+
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage();
+      await page.goto(dashboardUrl);
+      const board = (limit: number) =>
+        JSON.stringify(lastFile.slice(0, limit).map((l) => [l.tweetId, l.retweets.toLocaleString('en-US')]));
+      // The leaderboard (top 20) is the last minute file's first 20 lines, in the same order.
+      await page.waitForFunction(
+        `JSON.stringify([...document.querySelectorAll('#leaderboard tbody tr')].map((tr) =>
+          [tr.dataset.tweetId, tr.querySelector('.count').textContent])) === ${JSON.stringify(board(20))}`,
+        undefined,
+        { timeout: 30_000 },
+      );
+      // The report's authors are known to the page: the leader's row names its screen name.
+      const leaderEntry = top.find((e) => e.tweetId === lastFile[0].tweetId);
+      if (leaderEntry)
+        expect(await page.textContent(`#leaderboard tr[data-tweet-id="${leaderEntry.tweetId}"]`)).toContain(
+          `@${leaderEntry.screenName}`,
+        );
+
+      // Growth curves: the leader is selected first; its chart has one point per minute its count changed.
+      const leader = lastFile[0].tweetId;
+      await page.waitForFunction(
+        `document.querySelector('#chart-tweet')?.dataset.points === '${changes.get(leader)!.length}'`,
+        undefined,
+        { timeout: 20_000 },
+      );
+      expect(await page.$('#chart-tweet canvas')).not.toBeNull();
+      const top5 = lastFile.slice(0, 5).map((l) => l.tweetId);
+      const topMinutes = new Set(top5.flatMap((id) => changes.get(id) ?? []));
+      expect(await page.getAttribute('#chart-top', 'data-series')).toBe('5');
+      expect(await page.getAttribute('#chart-top', 'data-points')).toBe(String(topMinutes.size));
+
+      // The top-5 report the workflow wrote after 15 ticks, as the file says.
+      await page.waitForSelector('#latest-report tbody tr');
+      const reportRows = await page.locator('#latest-report tbody tr').all();
+      const shown = await Promise.all(reportRows.map((tr) => tr.getAttribute('data-tweet-id')));
+      expect(shown).toEqual(top.map((e) => e.tweetId));
+      expect(await page.textContent('#latest-report')).toContain(`@${top[0].screenName}`);
+
+      const artifacts = join(__dirname, '../../test-artifacts');
+      mkdirSync(artifacts, { recursive: true });
+      const shot = join(artifacts, 'e2e-dashboard.png');
+      await page.screenshot({ path: shot, fullPage: true });
+      expect(statSync(shot).size).toBeGreaterThan(20_000);
+    } finally {
+      await browser.close();
+    }
   });
 });

@@ -7,6 +7,7 @@ import {
   type EnrichInput,
   type EnrichResult,
   type RefreshInput,
+  type RefreshInputOf020,
   type RefreshResult,
 } from '../../src/activities';
 import { toActivityFailure } from '../../src/activities/failures';
@@ -31,7 +32,7 @@ describe('tracking activities', () => {
     // Last known counts: tweet 0 is up to date, tweet 1 is stale; the last 10 are not planned (they keep 77).
     const last = tweets.map((t, i): [string, number] => [t.id, i === 0 ? t.base : i >= 240 ? 77 : 0]);
     const input: RefreshInput = {
-      minuteMs: 1_700_000_040_000,
+      tickMs: 1_700_000_040_000,
       counts: encodeCounts(last),
       lookupCount: 240,
       previous: '',
@@ -85,6 +86,13 @@ describe('tracking activities', () => {
     // Atomic: no temp file left behind; a retry rewrites the same names.
     await env.run(activities.refreshAndSnapshot, input);
     expect((await readdir(snapshotDir)).sort()).toEqual(['counts-1700000040000.meta.json', 'counts-1700000040000.txt']);
+    // The same input as a 0.2.0 workflow schedules it (the tick named `minuteMs`) writes the same file.
+    const { tickMs, ...rest } = input;
+    const of020: RefreshInputOf020 = { ...rest, minuteMs: tickMs };
+    expect(await env.run(activities.refreshAndSnapshot, of020 as unknown as RefreshInput)).toMatchObject({
+      requests: 3,
+    });
+    expect((await readdir(snapshotDir)).sort()).toEqual(['counts-1700000040000.meta.json', 'counts-1700000040000.txt']);
   });
 
   it('a changelog Kafka does not take (an outage) never costs the file or the tick: the activity returns by its deadline', async () => {
@@ -94,8 +102,8 @@ describe('tracking activities', () => {
     const published: number[] = [];
     // Kafka down: the changelog's sends never settle (the real one retries until the broker is back).
     const stuck: CountsChangelog = {
-      publishCounts: (minuteMs) => {
-        published.push(minuteMs);
+      publishCounts: (tickMs) => {
+        published.push(tickMs);
         return new Promise(() => undefined);
       },
       publishReport: () => new Promise(() => undefined),
@@ -111,7 +119,7 @@ describe('tracking activities', () => {
     });
     const startedAt = Date.now();
     const input: RefreshInput = {
-      minuteMs: 1_700_000_040_000,
+      tickMs: 1_700_000_040_000,
       counts: encodeCounts(tweets.map((t): [string, number] => [t.id, 0])),
       lookupCount: 5,
       previous: '',
@@ -126,7 +134,7 @@ describe('tracking activities', () => {
       input,
     );
     expect(Date.now() - startedAt).toBeLessThan(5_000);
-    expect(published).toEqual([input.minuteMs]);
+    expect(published).toEqual([input.tickMs]);
     expect(result.requests).toBe(1);
     const dir = outputDirFor(test.snapshotDir, env.context.info.workflowExecution!.workflowId);
     expect((await readFile(`${dir}/counts-1700000040000.txt`, 'utf8')).trimEnd().split('\n')).toHaveLength(5);

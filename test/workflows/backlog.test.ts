@@ -69,7 +69,7 @@ describe('a signal backlog beyond capacity on the dev server', () => {
         // The next file after the backlog lists exactly them too.
         const after = Date.now();
         const file = await waitFor('a file written after the backlog', async () =>
-          (await readSnapshots(test.snapshotDir)).find((snap) => snap.minuteMs > after),
+          (await readSnapshots(test.snapshotDir)).find((snap) => snap.tickMs > after),
         );
         expect(new Set(file.lines.map((line) => /^\((\d+),/.exec(line)![1]))).toEqual(newest);
       });

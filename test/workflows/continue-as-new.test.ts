@@ -46,12 +46,12 @@ describe('RetweetTracking Continue-As-New (time-skipping)', () => {
       expect(s.runNumber).toBeGreaterThanOrEqual(4);
       expect(s).toMatchObject({ trackedTweets: 20, missedTicks: 0, failedTicks: 0, signalsReceived: 1 });
       // No tick lost or repeated across the switches: 16 consecutive minutes.
-      expect(snaps.map((snap) => snap.minuteMs - snaps[0].minuteMs)).toEqual(
+      expect(snaps.map((snap) => snap.tickMs - snaps[0].tickMs)).toEqual(
         Array.from({ length: 16 }, (_, i) => i * 60_000),
       );
       // The cadence survived: the only report is the one of minute 15.
       expect(await listFiles(outputDirFor(test.reportDir, handle.workflowId), /^top5-\d+\.json$/)).toEqual([
-        `top5-${snaps[14].minuteMs}.json`,
+        `top5-${snaps[14].tickMs}.json`,
       ]);
       expect(s.nextReportTick).toBe(30);
       // Every count survived: the last run's state equals the last snapshot.

@@ -62,7 +62,7 @@ describe('RetweetTracking on the dev server with the X emulator', () => {
 
       const snaps = await readSnapshots(snapshotDir);
       // One file per tick boundary, none skipped, none twice.
-      expect(snaps.map((snap) => (snap.minuteMs - snaps[0].minuteMs) / tickMs)).toEqual(snaps.map((_, i) => i));
+      expect(snaps.map((snap) => (snap.tickMs - snaps[0].tickMs) / tickMs)).toEqual(snaps.map((_, i) => i));
       expect(s).toMatchObject({
         missedTicks: 0,
         failedTicks: 0,
@@ -138,11 +138,11 @@ describe('RetweetTracking on the dev server with the X emulator', () => {
       const s = await handle.query(status);
       await handle.terminate('test over');
 
-      const missed = (snaps[2].minuteMs - snaps[1].minuteMs) / 2000 - 1;
+      const missed = (snaps[2].tickMs - snaps[1].tickMs) / 2000 - 1;
       expect(missed).toBeGreaterThanOrEqual(2);
       // One file for the tick current at restart (not one per missed tick), then the regular cadence.
-      expect(snaps[2].minuteMs).toBeGreaterThanOrEqual(Math.floor(restartMs / 2000) * 2000);
-      expect(snaps[3].minuteMs - snaps[2].minuteMs).toBe(2000);
+      expect(snaps[2].tickMs).toBeGreaterThanOrEqual(Math.floor(restartMs / 2000) * 2000);
+      expect(snaps[3].tickMs - snaps[2].tickMs).toBe(2000);
       expect(s.missedTicks).toBe(missed);
       expect(s.failedTicks).toBe(0);
     });

@@ -46,7 +46,7 @@ describe('RetweetTracking over 16 minutes of skipped time', () => {
     activities.refreshAndSnapshot = async (input: RefreshInput) => {
       const first = x.calls.length;
       const result = await refresh(input);
-      callsByMinute.set(input.minuteMs, [first, x.calls.length]);
+      callsByMinute.set(input.tickMs, [first, x.calls.length]);
       return result;
     };
 
@@ -80,9 +80,9 @@ describe('RetweetTracking over 16 minutes of skipped time', () => {
     const snapshots = await readSnapshots(snapshotDir);
     expect(snapshots).toHaveLength(16);
     for (const [i, snap] of snapshots.entries()) {
-      expect(snap.minuteMs % 60_000).toBe(0);
-      if (i > 0) expect(snap.minuteMs - snapshots[i - 1].minuteMs).toBe(60_000);
-      const [from, to] = callsByMinute.get(snap.minuteMs)!;
+      expect(snap.tickMs % 60_000).toBe(0);
+      if (i > 0) expect(snap.tickMs - snapshots[i - 1].tickMs).toBe(60_000);
+      const [from, to] = callsByMinute.get(snap.tickMs)!;
       const answered = new Map(
         x.calls.slice(from, to).flatMap((c) => c.result.tweets.map((t) => [t.id, t.retweetCount] as const)),
       );
@@ -95,7 +95,7 @@ describe('RetweetTracking over 16 minutes of skipped time', () => {
     // The worker writes under a folder of the workflow's own.
     const reportsOf = outputDirFor(reportDir, workflowId);
     const reports = await listFiles(reportsOf, /^top5-/);
-    const minute15 = snapshots[14].minuteMs;
+    const minute15 = snapshots[14].tickMs;
     expect(reports).toEqual([`top5-${minute15}.json`, `top5-${minute15}.txt`]);
     const report = JSON.parse(await readFile(join(reportsOf, `top5-${minute15}.json`), 'utf8')) as {
       top: Array<{ tweetId: string; screenName: string; text: string; retweets: number }>;
@@ -113,7 +113,7 @@ describe('RetweetTracking over 16 minutes of skipped time', () => {
 
     // Printed like the original: a Time header per minute with the top 10 lines.
     const first = log.printed.find((p) => p.includes('Time: '))!;
-    expect(first).toContain(`Time: ${new Date(snapshots[0].minuteMs).toISOString().slice(0, 19).replace('T', ' ')}`);
+    expect(first).toContain(`Time: ${new Date(snapshots[0].tickMs).toISOString().slice(0, 19).replace('T', ' ')}`);
     expect(first.split('\n').filter((l) => l.startsWith('('))).toEqual(snapshots[0].lines.slice(0, 10));
   });
 });

@@ -114,7 +114,7 @@ describe('X refusals on the dev server', () => {
 
       // Every tick from the first has exactly one file: the ticks' times are contiguous, none missing, none twice.
       const all = await readSnapshots(snapshotDir);
-      for (let i = 1; i < all.length; i++) expect(all[i].minuteMs - all[i - 1].minuteMs).toBe(tickMs);
+      for (let i = 1; i < all.length; i++) expect(all[i].tickMs - all[i - 1].tickMs).toBe(tickMs);
       expect(all.length).toBeGreaterThanOrEqual(s.tickNumber - 1);
       await handle.terminate('test over');
     } finally {

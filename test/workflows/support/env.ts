@@ -101,7 +101,7 @@ export async function testActivities(x: TweetLookup): Promise<TestActivities> {
 }
 
 export interface Snapshot {
-  minuteMs: number;
+  tickMs: number;
   lines: string[];
 }
 
@@ -119,11 +119,11 @@ export async function readSnapshots(dir: string): Promise<Snapshot[]> {
   }
   const snapshots = await Promise.all(
     files.map(async (file) => ({
-      minuteMs: Number(/counts-(\d+)\.txt$/.exec(file)![1]),
+      tickMs: Number(/counts-(\d+)\.txt$/.exec(file)![1]),
       lines: (await readFile(file, 'utf8')).split('\n').filter(Boolean),
     })),
   );
-  return snapshots.sort((a, b) => a.minuteMs - b.minuteMs);
+  return snapshots.sort((a, b) => a.tickMs - b.tickMs);
 }
 
 /** Names of files in a directory matching the pattern, sorted. */
