@@ -68,9 +68,13 @@ export async function readTickRecord(client: Client, workflowId: string): Promis
       if (started?.continuedExecutionRunId) runId = started.continuedExecutionRunId;
       const scheduled = event.activityTaskScheduledEventAttributes;
       if (scheduled?.activityType?.name === 'refreshAndSnapshot') {
-        const input = defaultPayloadConverter.fromPayload<{ minuteMs: number }>(scheduled.input!.payloads![0]);
-        record.scheduledMinutes.push(input.minuteMs);
-        minuteBySchedule.set(String(event.eventId), input.minuteMs);
+        // `tickMs` since 0.3.0; a 0.2.0 run scheduled the same input with the tick named `minuteMs`.
+        const input = defaultPayloadConverter.fromPayload<{ tickMs?: number; minuteMs?: number }>(
+          scheduled.input!.payloads![0],
+        );
+        const tickMs = input.tickMs ?? input.minuteMs!;
+        record.scheduledMinutes.push(tickMs);
+        minuteBySchedule.set(String(event.eventId), tickMs);
       }
       const timedOut = event.workflowTaskTimedOutEventAttributes;
       if (timedOut && event.eventTime) {
