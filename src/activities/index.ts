@@ -9,6 +9,7 @@ import { lookupAll } from '../x/lookup-pool';
 import type { TweetInfo, TweetLookup } from '../x/types';
 import { toActivityFailure } from './failures';
 import { writeFileAtomic } from './files';
+import { CountsPublisher, decodeChanges } from './publish-counts';
 import { pickTop, reportJson, reportText } from './report';
 import { currentRefreshInput, lookupIds, mergeCounts, pprintText, snapshotMeta, snapshotText } from './snapshot';
 import type { EnrichInput, EnrichResult, RefreshInput, RefreshResult } from './types';
@@ -86,6 +87,7 @@ export function createActivities({ x, snapshotDir, reportDir, clock, log, change
       throw toActivityFailure(error, clock.now());
     }
   }
+  const counts = changelog ? new CountsPublisher(changelog) : undefined;
 
   // Arrow properties, not methods: the worker and tests pass them around detached from this object.
   return {
@@ -112,13 +114,19 @@ export function createActivities({ x, snapshotDir, reportDir, clock, log, change
         const written = await writeFileAtomic(`${file}.txt`, snapshotText(ranked), current);
         if (written) metrics?.tickWritten({ tickMs: input.tickMs, writtenAtMs: clock.now(), tweets: ranked.length });
         await writeFileAtomic(`${file}.meta.json`, snapshotMeta(input, report, ranked), current);
-        if (changelog) {
-          const waitMs = Math.max(input.deadlineMs - clock.now(), CHANGELOG_MIN_WAIT_MS);
-          if (!(await settlesWithin(changelog.publishCounts(input.tickMs, rows), waitMs))) {
-            log.warn?.('changelog delayed: Kafka has not taken the rows yet; they follow when it does', {
-              tick: input.tickMs,
-            });
-          }
+        const earlier = (input.unpublished ?? []).map(({ tickMs, rows }) => ({ tickMs, rows: decodeChanges(rows) }));
+        const unpublished = counts
+          ? await counts.publish(
+              context?.info.workflowExecution?.workflowId ?? '',
+              [...earlier, { tickMs: input.tickMs, rows }],
+              Math.max(input.deadlineMs - clock.now(), CHANGELOG_MIN_WAIT_MS),
+            )
+          : [];
+        if (unpublished.length > 0) {
+          log.warn?.('changelog delayed: Kafka has not taken the rows yet; the workflow keeps them for the next tick', {
+            tick: input.tickMs,
+            ticksUnconfirmed: unpublished.length,
+          });
         }
         log.info('snapshot written', {
           workflowId: context?.info.workflowExecution?.workflowId,
@@ -141,6 +149,7 @@ export function createActivities({ x, snapshotDir, reportDir, clock, log, change
           ...(report.stoppedBy ? { stoppedBy: report.stoppedBy } : {}),
           ...(report.lastError ? { lastError: report.lastError } : {}),
           printed: pprintText(input.tickMs, ranked, input.printLines),
+          ...(unpublished.length > 0 ? { unpublished } : {}),
         };
       }),
 

@@ -23,6 +23,18 @@ export interface RefreshInput {
   printLines: number;
   /** What the plan decided, written to the sidecar beside the file. */
   plan: PlanFacts;
+  /** Earlier ticks' changelog rows Kafka never confirmed: published again (same minutes) before this tick's. */
+  unpublished?: UnpublishedCounts[];
+}
+
+/**
+ * One tick's changelog rows that Kafka had not confirmed by the activity's deadline, `id:count:delta:author,...`.
+ * The workflow holds them (its history survives a worker's death, the worker's send queue does not) and hands them
+ * to the next tick; consumers deduplicate by tweet and minute, so a second publication is harmless.
+ */
+export interface UnpublishedCounts {
+  tickMs: number;
+  rows: string;
 }
 
 /**
@@ -57,6 +69,8 @@ export interface RefreshResult extends LookupFacts {
   invalid: string[];
   /** The `Time:` block; the workflow prints it once, after the activity succeeded. */
   printed: string;
+  /** This tick's and earlier ticks' changelog rows Kafka has not confirmed yet (absent: all confirmed). */
+  unpublished?: UnpublishedCounts[];
 }
 
 /** The top-5 enrichment: ranked candidates (more than needed, so a gone one is replaced by the next). */

@@ -6,7 +6,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { TweetCount } from '../domain/ranking';
 import type { ObservedTweet } from '../domain/observed-tweet';
 import type { WatermarkReport } from '../domain/watermark';
-import type { ReportEntry } from '../activities/types';
+import type { ReportEntry, UnpublishedCounts } from '../activities/types';
 
 export type { ObservedTweet } from '../domain/observed-tweet';
 export type { WatermarkReport } from '../domain/watermark';
@@ -92,6 +92,8 @@ export interface CarriedState {
   /** The stream's watermarks as last reported. */
   watermarks?: WatermarkReport;
   watermarkReceivedMs?: number;
+  /** Changelog rows of earlier ticks Kafka had not confirmed (see `UnpublishedCounts`). */
+  unpublishedCounts?: UnpublishedCounts[];
 }
 
 export interface TrackingCounters {
@@ -118,6 +120,8 @@ export interface TrackingCounters {
   lateTweets: number;
   /** Ticks closed by the allowed lateness while watermarks flowed but had not passed the boundary. */
   ticksClosedByLateness: number;
+  /** Changelog rows given up unconfirmed: a Kafka outage held more than the workflow keeps for the next ticks. */
+  changelogRowsDropped: number;
 }
 
 export interface LastReport {
@@ -188,4 +192,6 @@ export interface TrackingStatus extends TrackingCounters {
   watermarkMs?: number;
   /** Event time up to which files are closed: the last file holds the tweets created before it. */
   closedUpToMs?: number;
+  /** Ticks whose changelog rows Kafka has not confirmed yet: each next tick publishes them again. */
+  changelogBacklogTicks: number;
 }

@@ -1,4 +1,4 @@
-import type { EnrichInput, EnrichResult, RefreshInput, RefreshResult } from '../activities/types';
+import type { EnrichInput, EnrichResult, RefreshInput, RefreshResult, UnpublishedCounts } from '../activities/types';
 import { decodeCounts, decodeIds, encodeCounts } from '../domain/compact-counts';
 import { validateObservedTweet } from '../domain/observed-tweet';
 import { UNKNOWN_LIMIT, UTC_DAY_MS } from '../domain/refresh-budget';
@@ -27,6 +27,12 @@ const MAX_CANDIDATES = 100;
 const RECENT_RETWEETS = 10_000;
 /** Followed users at most: X allows 1,000 rules of 1,024 characters; one user per rule clause. */
 const MAX_FOLLOWED = 1_000;
+/**
+ * Changelog rows Kafka has not confirmed that the workflow keeps for the next ticks, in characters of their
+ * encoding (about 30 a row): each tick's activity input carries them, so they must stay well inside Temporal's
+ * payload limits. About 25 minutes of a typical load; beyond it the oldest ticks are dropped and counted.
+ */
+const MAX_UNPUBLISHED_CHARS = 256 * 1024;
 /** X's pay-per-use price of one billed post read. */
 export const USD_PER_POST_READ = 0.005;
 /** Lookups of a tick stop at this share of it, so the file is written before the next tick. */
@@ -84,6 +90,8 @@ export class TrackingState {
   private closedUpToMs?: number;
   /** Payload bytes this run added to the history, counted here because not every server reports the size. */
   private payloadBytesThisRun = 0;
+  /** Earlier ticks' changelog rows Kafka has not confirmed: handed to the next tick's activity. */
+  private unpublished: UnpublishedCounts[] = [];
   private readonly counters: TrackingCounters = {
     droppedItems: 0,
     ignoredItems: 0,
@@ -98,6 +106,7 @@ export class TrackingState {
     signalsReceived: 0,
     lateTweets: 0,
     ticksClosedByLateness: 0,
+    changelogRowsDropped: 0,
   };
 
   constructor(
@@ -120,6 +129,7 @@ export class TrackingState {
     if (carried.watermarks) this.watermarks.apply(carried.watermarks);
     this.watermarkReceivedMs = carried.watermarkReceivedMs;
     this.closedUpToMs = carried.lastTickMs;
+    this.unpublished = carried.unpublishedCounts ?? [];
   }
 
   // --- Signals and updates -------------------------------------------------------------------------------------
@@ -297,8 +307,9 @@ export class TrackingState {
       deadlineMs: Math.max(tickMs, nowMs) + Math.floor(o.tickMs * LOOKUP_SHARE_OF_TICK),
       printLines: o.printLines,
       plan: { budgetRequests: plan.budgetRequests, overdue: plan.overdue, staleMinutes: this.tweets.staleness(nowMs) },
+      ...(this.unpublished.length > 0 ? { unpublished: this.unpublished } : {}),
     };
-    this.payloadBytesThisRun += input.counts.length + input.previous.length;
+    this.payloadBytesThisRun += input.counts.length + input.previous.length + unpublishedChars(this.unpublished);
     return input;
   }
 
@@ -321,6 +332,7 @@ export class TrackingState {
     this.tweets.markGone(result.gone);
     this.tweets.markInvalid(result.invalid);
     this.tweets.fileWritten(flight.fileIds);
+    this.keepUnpublished(result.unpublished ?? []);
     if (result.rateLimit) this.xBudget = { ...result.rateLimit, observedAtMs: nowMs };
     if (result.refusedUntilMs && (this.xBudget?.remaining !== 0 || this.xBudget.resetMs < result.refusedUntilMs)) {
       // A 429 without a window size: nothing until its reset, then the smallest plan's window until X says more.
@@ -335,6 +347,16 @@ export class TrackingState {
       refusedRequestsToday: this.usage.refusedRequestsToday + result.refused,
     };
     if (result.stoppedBy || result.lastError) this.lastError = result.stoppedBy ?? result.lastError;
+  }
+
+  /** Keeps what Kafka has not confirmed for the next tick, the newest ticks first within the bound. */
+  private keepUnpublished(unpublished: UnpublishedCounts[]): void {
+    this.payloadBytesThisRun += unpublishedChars(unpublished);
+    const kept = [...unpublished];
+    while (kept.length > 0 && unpublishedChars(kept) > MAX_UNPUBLISHED_CHARS) {
+      this.counters.changelogRowsDropped += kept.shift()!.rows.split(',').length;
+    }
+    this.unpublished = kept;
   }
 
   recordTickFailure(error: unknown): void {
@@ -442,6 +464,7 @@ export class TrackingState {
       lastReport: this.lastReport,
       watermarkMs: this.watermarks.low(),
       closedUpToMs: this.closedUpToMs,
+      changelogBacklogTicks: this.unpublished.length,
     };
   }
 
@@ -460,8 +483,13 @@ export class TrackingState {
       lastReport: this.lastReport,
       watermarks: this.watermarks.toReport(),
       watermarkReceivedMs: this.watermarkReceivedMs,
+      ...(this.unpublished.length > 0 ? { unpublishedCounts: this.unpublished } : {}),
     };
   }
+}
+
+function unpublishedChars(ticks: readonly UnpublishedCounts[]): number {
+  return ticks.reduce((sum, tick) => sum + tick.rows.length, 0);
 }
 
 function approxJsonBytes(value: unknown): number {

@@ -14,6 +14,7 @@ import { outputDirFor } from '../../src/shared/output-dirs';
 import { leaderboard, status, type TrackingStatus } from '../../src/workflows/definitions';
 import { kafkaBrokers, requireTemporal } from '../support/services';
 import { TEST_NAMESPACE } from '../support/namespace';
+import { pipelineEnv } from '../support/pipeline-env';
 import { createTopic, deleteTopics, eventually, produceRaw, readRecords, testKafka } from '../kafka/helpers';
 import { ScriptedClock } from './scripted-clock';
 import { encodeTweetRecord } from '../../src/kafka/tweet-record';
@@ -131,11 +132,7 @@ beforeAll(async () => {
     args: [{ tickSeconds: TICK_MS / 1000, allowedLatenessSeconds: 1 }],
   });
   pipeline = new Pipeline({
-    env: {
-      ...process.env,
-      ...emulator.env,
-      TEMPORAL_ADDRESS: address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
+    env: pipelineEnv(emulator, address, taskQueue, {
       KAFKA_BROKERS: kafkaBrokers().join(','),
       KAFKA_TWEETS_TOPIC: topics.tweets,
       KAFKA_DEAD_LETTER_TOPIC: topics.deadLetters,
@@ -159,7 +156,7 @@ beforeAll(async () => {
       ALERT_WEBHOOK_URL: `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/alerts`,
       // The run's own spool: not a developer's producer's, nor what an earlier run left unacknowledged.
       PRODUCER_SPOOL_DIR: join(mkdtempSync(join(tmpdir(), 'rt-e2e-spool-')), 'spool'),
-    },
+    }),
     onLine: (name, line) => {
       output[name].push(line);
       // The restarted worker is back once it polls again (bundling the workflow code takes a while on a slow machine).

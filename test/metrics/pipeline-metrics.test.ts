@@ -11,6 +11,7 @@ import { WORKFLOW_TYPE } from '../../src/shared/names';
 import { createTopic, deleteTopics, eventually, produceTweets, sampleTweet, testKafka } from '../kafka/helpers';
 import { privateCaFile } from '../producer/support';
 import { kafkaBrokers, requireTemporal } from '../support/services';
+import { pipelineEnv } from '../support/pipeline-env';
 
 /**
  * The pipeline's processes on the real stack (emulator → producer → Kafka → bridge → workflow → worker, and the
@@ -107,12 +108,8 @@ beforeAll(async () => {
   await client.workflow.start(WORKFLOW_TYPE, { taskQueue, workflowId, args: [{ tickSeconds: TICK_SECONDS }] });
 
   pipeline = new Pipeline({
-    env: {
-      ...process.env,
-      ...emulator.env,
-      TEMPORAL_ADDRESS: address,
+    env: pipelineEnv(emulator, address, taskQueue, {
       TEMPORAL_NAMESPACE: namespace,
-      TEMPORAL_TASK_QUEUE: taskQueue,
       TRACKING_WORKFLOW_ID: workflowId,
       KAFKA_BROKERS: kafkaBrokers().join(','),
       KAFKA_TWEETS_TOPIC: tweets,
@@ -133,7 +130,7 @@ beforeAll(async () => {
       WORKER_TEMPORAL_METRICS_PORT: '0',
       BRIDGE_METRICS_PORT: '0',
       PRODUCER_METRICS_PORT: '0',
-    },
+    }),
     onLine: (name, line) => {
       output.push(`[${name}] ${line}`);
       noteUrl(name, line);

@@ -19,6 +19,7 @@ import { outputDirFor } from '../../src/shared/output-dirs';
 import { testActivities } from './support/env';
 import { createActivities } from '../../src/activities';
 import type { CountsChangelog } from '../../src/kafka/changelog';
+import type { CountChange } from '../../src/kafka/changelog-record';
 
 const followed = DEFAULT_FOLLOWED_USER_IDS;
 
@@ -95,7 +96,7 @@ describe('tracking activities', () => {
     expect((await readdir(snapshotDir)).sort()).toEqual(['counts-1700000040000.meta.json', 'counts-1700000040000.txt']);
   });
 
-  it('a changelog Kafka does not take (an outage) never costs the file or the tick: the activity returns by its deadline', async () => {
+  it('a changelog Kafka does not take (an outage) never costs the file or the tick; its rows outlive the worker', async () => {
     const tweets = makeTweets(5, followed);
     const x = new FakeX(tweets);
     const test = await testActivities(x);
@@ -109,14 +110,8 @@ describe('tracking activities', () => {
       publishReport: () => new Promise(() => undefined),
       close: () => Promise.resolve(),
     };
-    const activities = createActivities({
-      x,
-      snapshotDir: test.snapshotDir,
-      reportDir: test.reportDir,
-      clock: Date,
-      log: test.log,
-      changelog: stuck,
-    });
+    const deps = { x, snapshotDir: test.snapshotDir, reportDir: test.reportDir, clock: Date, log: test.log };
+    const activities = createActivities({ ...deps, changelog: stuck });
     const startedAt = Date.now();
     const input: RefreshInput = {
       tickMs: 1_700_000_040_000,
@@ -138,6 +133,45 @@ describe('tracking activities', () => {
     expect(result.requests).toBe(1);
     const dir = outputDirFor(test.snapshotDir, env.context.info.workflowExecution!.workflowId);
     expect((await readFile(`${dir}/counts-1700000040000.txt`, 'utf8')).trimEnd().split('\n')).toHaveLength(5);
+
+    // The rows Kafka has not confirmed go back to the workflow, which hands them to the next tick.
+    expect(result.unpublished?.map((u) => u.tickMs)).toEqual([input.tickMs]);
+    const next: RefreshInput = {
+      ...input,
+      tickMs: input.tickMs + 60_000,
+      deadlineMs: Date.now() + 1_000,
+      unpublished: result.unpublished,
+    };
+    const refresh = (with_: typeof activities, refreshInput: RefreshInput) =>
+      env.run<[RefreshInput], RefreshResult, typeof with_.refreshAndSnapshot>(with_.refreshAndSnapshot, refreshInput);
+    const second = await refresh(activities, next);
+    // Kafka still down: the same worker does not queue the earlier tick twice; both ticks are still unconfirmed.
+    expect(published).toEqual([input.tickMs, next.tickMs]);
+    expect(second.unpublished?.map((u) => u.tickMs)).toEqual([input.tickMs, next.tickMs]);
+
+    // The worker dies with its send queue; a new worker, Kafka back: its first tick publishes the two earlier ticks'
+    // rows under their own minutes, then its own, and nothing is left unconfirmed.
+    const records: Array<CountChange & { minuteMs: number }> = [];
+    const working: CountsChangelog = {
+      publishCounts: (minuteMs, rows) => Promise.resolve(void records.push(...rows.map((r) => ({ ...r, minuteMs })))),
+      publishReport: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+    };
+    const restarted = createActivities({ ...deps, changelog: working });
+    const third = await refresh(restarted, {
+      ...next,
+      tickMs: next.tickMs + 60_000,
+      deadlineMs: Date.now() + 1_000,
+      unpublished: second.unpublished,
+    });
+    expect(third.unpublished).toBeUndefined();
+    expect([...new Set(records.map((r) => r.minuteMs))]).toEqual([input.tickMs, next.tickMs, next.tickMs + 60_000]);
+    // Exactly the rows the first tick computed: every tweet whose count moved from 0 (one has none: base 0).
+    const expected = tweets
+      .filter((t) => t.base !== 0)
+      .map((t) => ({ tweetId: t.id, count: t.base, delta: t.base, authorId: t.authorId }));
+    expect(expected).toHaveLength(tweets.length - 1);
+    expect(records.filter((r) => r.minuteMs === input.tickMs).map(({ minuteMs: _, ...row }) => row)).toEqual(expected);
   });
 
   it('enrichTopTweets skips a tweet X no longer has, so the next one takes its place', async () => {
