@@ -59,7 +59,11 @@ export async function latestMinute(db: DuckDBConnection): Promise<number | null>
   return row?.m ?? null;
 }
 
-/** The top `limit` tweets by current count with their recent changes and whatever is known of them. */
+/**
+ * The top `limit` tweets by current count with their recent changes and whatever is known of them. A change is
+ * retweets gained while tracked, as the alerts count them: a tweet's first point (the count it was found with,
+ * 630 for a tweet tracked late) is no change.
+ */
 export async function leaderboard(db: DuckDBConnection, limit: number, tickMs: number): Promise<Leaderboard> {
   const now = await latestMinute(db);
   if (now === null) return { minuteMs: null, rows: [] };
@@ -67,10 +71,13 @@ export async function leaderboard(db: DuckDBConnection, limit: number, tickMs: n
   const since = sqlInt(now - 15 * tickMs);
   const result = await rows<LeaderboardRow>(
     db,
-    `WITH top AS (SELECT tweet_id, count, minute_ms, author_id FROM latest ORDER BY count DESC, tweet_id LIMIT ${sqlInt(limit)}),
+    `WITH top AS (
+       SELECT tweet_id, count, minute_ms, author_id, first_minute_ms FROM latest
+       ORDER BY count DESC, tweet_id LIMIT ${sqlInt(limit)}),
      recent AS (
-       SELECT tweet_id, sum(delta) FILTER (WHERE minute_ms > ${sqlInt(now - tickMs)}) AS d1, sum(delta) AS d15
-       FROM counts WHERE minute_ms > ${since} AND tweet_id IN (SELECT tweet_id FROM top) GROUP BY tweet_id)
+       SELECT c.tweet_id, sum(c.delta) FILTER (WHERE c.minute_ms > ${sqlInt(now - tickMs)}) AS d1, sum(c.delta) AS d15
+       FROM counts AS c JOIN top USING (tweet_id)
+       WHERE c.minute_ms > ${since} AND c.minute_ms <> top.first_minute_ms GROUP BY c.tweet_id)
      SELECT top.tweet_id::VARCHAR AS "tweetId", top.count, coalesce(d1, 0)::INTEGER AS "lastMinute",
        coalesce(d15, 0)::INTEGER AS "last15Minutes", top.minute_ms::DOUBLE AS "minuteMs",
        coalesce(top.author_id, i.author_id)::VARCHAR AS "authorId", i.screen_name AS "screenName", i.text

@@ -87,6 +87,32 @@ it('shows every tracked tweet ranked by its current count, with screen names fro
   expect(rows[0].text).toContain('Record kiwi harvest in Sochi');
 });
 
+it('shows the retweets each tweet gained in the last minute and the last 15, not the count it was found with', async () => {
+  const latest = Math.max(...scenario.points.map((p) => p.minuteMs));
+  const firstSeen = new Map<string, number>();
+  for (const p of [...scenario.points].sort((a, b) => a.minuteMs - b.minuteMs))
+    if (!firstSeen.has(p.tweetId)) firstSeen.set(p.tweetId, p.minuteMs);
+  const gained = (id: string, minutes: number): number =>
+    pointsOf(id)
+      .filter((p) => p.minuteMs > latest - minutes * 60_000 && p.minuteMs !== firstSeen.get(id))
+      .reduce((sum, p) => sum + p.delta, 0);
+  const shown = (n: number): string =>
+    n > 0 ? `+${n.toLocaleString('en-US')}` : n < 0 ? n.toLocaleString('en-US') : '0';
+  const rows = await page.locator('#leaderboard tbody tr').all();
+  const cells = await Promise.all(
+    rows.map(async (tr) => [
+      await tr.getAttribute('data-tweet-id'),
+      await tr.locator('.last-minute').textContent(),
+      await tr.locator('.last-15').textContent(),
+    ]),
+  );
+  expect(cells).toEqual(expectedBoard.map(([id]) => [id, shown(gained(id, 1)), shown(gained(id, 15))]));
+  // #1 was found with 630 retweets at minute 0 and gained 11 in the 17 minutes since: never "+630".
+  const leader = cells.find(([id]) => id === '1790000000000000001')!;
+  expect(gained('1790000000000000001', 15)).toBeLessThanOrEqual(11);
+  expect(leader[2]).toBe(shown(gained('1790000000000000001', 15)));
+});
+
 it('plots the top tweets and the selected tweet with one point per minute its count changed', async () => {
   const top5 = expectedBoard.slice(0, 5).map(([id]) => id);
   const topMinutes = new Set(scenario.points.filter((p) => top5.includes(p.tweetId)).map((p) => p.minuteMs));

@@ -170,7 +170,8 @@ export async function startPrivateKafka(options: PrivateKafkaOptions = {}): Prom
     [...lines, ...Object.entries(extra).map(([name, value]) => `${name}=${value}`)].join('\n') + '\n',
   );
 
-  // A Kafka cluster id is a base64url UUID: 16 random bytes.
+  // A Kafka cluster id is a base64url UUID: 16 random bytes. One starting with '-' (1 in 64) would be read as an
+  // option by the storage tool ("argument --cluster-id/-t: expected one argument"), so pass it in `=` form.
   const format = runJava(
     [
       'kafka.tools.StorageTool',
@@ -178,8 +179,7 @@ export async function startPrivateKafka(options: PrivateKafkaOptions = {}): Prom
       '--ignore-formatted',
       '-c',
       config,
-      '-t',
-      randomBytes(16).toString('base64url'),
+      `--cluster-id=${randomBytes(16).toString('base64url')}`,
       ...(sasl?.formatArgs ?? []),
     ],
     logPath,

@@ -62,8 +62,8 @@ function boardRow(row, rank) {
       row.text ? el('span', { class: 'tweet-text' }, row.text) : undefined,
     ),
     el('td', { class: 'num count' }, fmtNum(row.count)),
-    el('td', { class: `num ${row.lastMinute > 0 ? 'up' : ''}` }, fmtChange(row.lastMinute)),
-    el('td', { class: `num ${row.last15Minutes > 0 ? 'up' : ''}` }, fmtChange(row.last15Minutes)),
+    el('td', { class: `num last-minute ${row.lastMinute > 0 ? 'up' : ''}` }, fmtChange(row.lastMinute)),
+    el('td', { class: `num last-15 ${row.last15Minutes > 0 ? 'up' : ''}` }, fmtChange(row.last15Minutes)),
     el('td', { class: 'small' }, exportLink('csv'), ' ', exportLink('parquet')),
   );
 }
