@@ -28,6 +28,8 @@ export interface ActivityMetrics {
   /** A tick's file was written at `writtenAtMs` (its boundary: `tickMs`) with `tweets` tracked tweets in it. */
   tickWritten(facts: { tickMs: number; writtenAtMs: number; tweets: number }): void;
   reportWritten(): void;
+  /** After each refresh: ticks whose changelog rows Kafka has not confirmed yet (0: the changelog is current). */
+  changelogUnconfirmed(ticks: number): void;
 }
 
 export interface ActivityDeps {
@@ -122,6 +124,7 @@ export function createActivities({ x, snapshotDir, reportDir, clock, log, change
               Math.max(input.deadlineMs - clock.now(), CHANGELOG_MIN_WAIT_MS),
             )
           : [];
+        metrics?.changelogUnconfirmed(unpublished.length);
         if (unpublished.length > 0) {
           log.warn?.('changelog delayed: Kafka has not taken the rows yet; the workflow keeps them for the next tick', {
             tick: input.tickMs,

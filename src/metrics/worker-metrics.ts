@@ -24,6 +24,11 @@ export function createTickMetrics(registry: Registry): ActivityMetrics {
   );
   const tracked = gauge(registry, 'tracked_tweets', 'Tweets in the last file written (the tracked tweets)');
   const reports = counter(registry, 'reports_written_total', 'Top-5 reports written');
+  const unconfirmed = gauge(
+    registry,
+    'changelog_unconfirmed_ticks',
+    'Ticks whose counts changelog rows Kafka had not confirmed at the last refresh (the workflow keeps them)',
+  );
   return {
     tickWritten: ({ tickMs, writtenAtMs, tweets }) => {
       const seconds = Math.max(0, writtenAtMs - tickMs) / 1000;
@@ -34,5 +39,6 @@ export function createTickMetrics(registry: Registry): ActivityMetrics {
       tracked.set(tweets);
     },
     reportWritten: () => reports.inc(),
+    changelogUnconfirmed: (ticks) => unconfirmed.set(ticks),
   };
 }

@@ -235,6 +235,8 @@ test('tweets, ticks and X requests move between two scrapes; the Temporal core s
   expect(lag).toBeGreaterThan(0);
   expect(lag).toBeLessThan(60);
   expect(total(after.worker, 'retweet_tracker_tracked_tweets')).toBeGreaterThan(0);
+  // Kafka is up: every tick's changelog rows were confirmed.
+  expect(samples(after.worker, 'retweet_tracker_changelog_unconfirmed_ticks')).toEqual([{ labels: '', value: 0 }]);
   expect(
     total(after.worker, 'retweet_tracker_x_requests_total', 'endpoint="GET /2/tweets",status="2xx"'),
   ).toBeGreaterThan(0);

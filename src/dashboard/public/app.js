@@ -216,6 +216,10 @@ function renderStatus({ tracking: t }) {
     ],
     ['bridge lag', t.bridgeLag == null ? '—' : `${fmtNum(t.bridgeLag)} records`],
     ['dead letters', fmtNum(t.deadLetters)],
+    [
+      'changelog backlog',
+      w.changelogBacklogTicks ? `${fmtNum(w.changelogBacklogTicks)} ticks unconfirmed by Kafka` : '0',
+    ],
     ['status polled', fmtTime(t.polledAtMs || null)],
   ];
   const errors = [t.workflowError && `workflow: ${t.workflowError}`, t.kafkaError && `Kafka: ${t.kafkaError}`].filter(
