@@ -9,7 +9,7 @@ import { lookupAll } from '../x/lookup-pool';
 import type { TweetInfo, TweetLookup } from '../x/types';
 import { toActivityFailure } from './failures';
 import { writeFileAtomic } from './files';
-import { CountsPublisher, decodeChanges } from './publish-counts';
+import { CountsPublisher, decodeChanges, settlesWithin } from './publish-counts';
 import { pickTop, reportJson, reportText } from './report';
 import { currentRefreshInput, lookupIds, mergeCounts, pprintText, snapshotMeta, snapshotText } from './snapshot';
 import type { EnrichInput, EnrichResult, RefreshInput, RefreshResult } from './types';
@@ -57,20 +57,6 @@ function workflowDir(baseDir: string, context: Context | undefined): string {
 
 /** How long an activity waits for the changelog at least, even past its lookup deadline. */
 const CHANGELOG_MIN_WAIT_MS = 1_000;
-
-/**
- * True when `publish` settled within `ms`. The file is the product: a Kafka outage must not fail its tick, it only
- * delays the dashboard's copy (the changelog keeps retrying in order, see src/kafka/changelog.ts).
- */
-async function settlesWithin(publish: Promise<void>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
-  try {
-    return await Promise.race([publish.then(() => true), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 function inActivity(): Context | undefined {
   try {

@@ -2,6 +2,27 @@ import type { CountsChangelog } from '../kafka/changelog';
 import type { CountChange } from '../kafka/changelog-record';
 import type { UnpublishedCounts } from './types';
 
+/**
+ * True when `publish` settled within `ms`. The file is the product: a Kafka outage must not fail its tick, it only
+ * delays the changelog (which keeps retrying in order, see src/kafka/changelog.ts). A failed publish counts as not
+ * settled.
+ */
+export async function settlesWithin(publish: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([
+      publish.then(
+        () => true,
+        () => false,
+      ),
+      timeout,
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The rows of one tick, as the workflow carries them: `id:count:delta:author,...` (author may be empty). */
 export function encodeChanges(rows: readonly CountChange[]): string {
   return rows.map((r) => `${r.tweetId}:${r.count}:${r.delta}:${r.authorId ?? ''}`).join(',');
@@ -37,13 +58,7 @@ export class CountsPublisher {
     const pending = ticks.filter((tick) => tick.rows.length > 0);
     const confirmed = new Set<number>();
     const sends = pending.map((tick) => this.send(workflowId, tick).then(() => confirmed.add(tick.tickMs)));
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs)));
-    try {
-      await Promise.race([Promise.all(sends).catch(() => undefined), timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
+    await settlesWithin(Promise.all(sends), waitMs);
     return pending
       .filter((tick) => !confirmed.has(tick.tickMs))
       .map((tick) => ({ tickMs: tick.tickMs, rows: encodeChanges(tick.rows) }));

@@ -351,10 +351,13 @@ export class TrackingState {
 
   /** Keeps what Kafka has not confirmed for the next tick, the newest ticks first within the bound. */
   private keepUnpublished(unpublished: UnpublishedCounts[]): void {
-    this.payloadBytesThisRun += unpublishedChars(unpublished);
+    let chars = unpublishedChars(unpublished);
+    this.payloadBytesThisRun += chars;
     const kept = [...unpublished];
-    while (kept.length > 0 && unpublishedChars(kept) > MAX_UNPUBLISHED_CHARS) {
-      this.counters.changelogRowsDropped += kept.shift()!.rows.split(',').length;
+    while (chars > MAX_UNPUBLISHED_CHARS) {
+      const oldest = kept.shift()!;
+      chars -= oldest.rows.length;
+      this.counters.changelogRowsDropped += oldest.rows.split(',').length;
     }
     this.unpublished = kept;
   }

@@ -1,4 +1,3 @@
-import { Worker } from '@temporalio/worker';
 import { DEFAULT_FOLLOWED_USER_IDS } from '../../src/domain/followed-users';
 import { RetweetTracking, status, tweetsObserved } from '../../src/workflows';
 import { FakeX, makeTweets } from './support/fake-x';
@@ -15,14 +14,7 @@ describe('RetweetTracking at capacity (time-skipping)', () => {
   it(`tracks ${TRACKED} tweets for ${TICKS} ticks without reaching a payload or history limit`, async () => {
     const tweets = makeTweets(TRACKED, DEFAULT_FOLLOWED_USER_IDS);
     const test = await testActivities(new FakeX(tweets, false));
-    const taskQueue = uniqueId('tq');
-    const worker = await Worker.create({
-      connection: suite.env.nativeConnection,
-      taskQueue,
-      workflowBundle: suite.workflowBundle,
-      activities: test.activities,
-      sinks: test.log.sinks,
-    });
+    const { worker, taskQueue } = await suite.createWorker(test);
     const workflowId = uniqueId('capacity');
     await worker.runUntil(async () => {
       await suite.env.client.workflow.start(RetweetTracking, { taskQueue, workflowId, args: [{}] });

@@ -1,5 +1,4 @@
 import { outputDirFor } from '../../src/shared/output-dirs';
-import { Worker } from '@temporalio/worker';
 import { DEFAULT_FOLLOWED_USER_IDS } from '../../src/domain/followed-users';
 import { formatCountLine } from '../../src/domain/ranking';
 import { leaderboard, RetweetTracking, status, tweetsObserved } from '../../src/workflows';
@@ -14,14 +13,7 @@ describe('RetweetTracking Continue-As-New (time-skipping)', () => {
   it('carries counts, the tick counter and the 15-minute cadence across runs', async () => {
     const tweets = makeTweets(20, followed);
     const test = await testActivities(new FakeX(tweets));
-    const taskQueue = uniqueId('tq');
-    const worker = await Worker.create({
-      connection: suite.env.nativeConnection,
-      taskQueue,
-      workflowBundle: suite.workflowBundle,
-      activities: test.activities,
-      sinks: test.log.sinks,
-    });
+    const { worker, taskQueue } = await suite.createWorker(test);
     await worker.runUntil(async () => {
       // About 11 events per tick: a new run every three or four ticks.
       const handle = await suite.env.client.workflow.start(RetweetTracking, {
@@ -64,14 +56,7 @@ describe('RetweetTracking Continue-As-New (time-skipping)', () => {
   it('loses no signal sent around the switches', async () => {
     const tweets = makeTweets(40, followed);
     const test = await testActivities(new FakeX(tweets));
-    const taskQueue = uniqueId('tq');
-    const worker = await Worker.create({
-      connection: suite.env.nativeConnection,
-      taskQueue,
-      workflowBundle: suite.workflowBundle,
-      activities: test.activities,
-      sinks: test.log.sinks,
-    });
+    const { worker, taskQueue } = await suite.createWorker(test);
     await worker.runUntil(async () => {
       const workflowId = uniqueId('can-signals');
       await suite.env.client.workflow.start(RetweetTracking, {

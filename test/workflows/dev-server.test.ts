@@ -1,6 +1,5 @@
 import type { Worker } from '@temporalio/worker';
 import { formatCountLine, rankByRetweets } from '../../src/domain/ranking';
-import { createTrackingWorker } from '../../src/temporal/tracking-worker';
 import { RetweetTracking, status, tweetsObserved } from '../../src/workflows';
 import { createTweetLookup } from '../../src/x/lookup';
 import { temporalUiUrl } from '../support/services';
@@ -24,13 +23,7 @@ describe('RetweetTracking on the dev server with the X emulator', () => {
     const { activities, snapshotDir } = await testActivities(createTweetLookup(suite.xClient));
     const taskQueue = uniqueId('tq');
     const startWorker = async (): Promise<[Worker, Promise<void>]> => {
-      const worker = await createTrackingWorker({
-        connection: suite.connection,
-        namespace: TEST_NAMESPACE,
-        taskQueue,
-        activities,
-        workflowCode: { workflowBundle: suite.workflowBundle },
-      });
+      const worker = await suite.createWorker(taskQueue, activities);
       return [worker, worker.run()];
     };
 
@@ -112,24 +105,12 @@ describe('RetweetTracking on the dev server with the X emulator', () => {
       truth.map((t) => ({ id: t.id, authorId: t.authorId })),
     );
 
-    const first = await createTrackingWorker({
-      connection: suite.connection,
-      namespace: TEST_NAMESPACE,
-      taskQueue,
-      activities,
-      workflowCode: { workflowBundle: suite.workflowBundle },
-    });
+    const first = await suite.createWorker(taskQueue, activities);
     await first.runUntil(waitFor('2 snapshots', async () => (await readSnapshots(snapshotDir)).length >= 2));
     // About four ticks with no worker at all.
     await new Promise((resolve) => setTimeout(resolve, 8_000));
     const restartMs = Date.now();
-    const second = await createTrackingWorker({
-      connection: suite.connection,
-      namespace: TEST_NAMESPACE,
-      taskQueue,
-      activities,
-      workflowCode: { workflowBundle: suite.workflowBundle },
-    });
+    const second = await suite.createWorker(taskQueue, activities);
     await second.runUntil(async () => {
       const snaps = await waitFor('2 more snapshots', async () => {
         const all = await readSnapshots(snapshotDir);

@@ -3,7 +3,6 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { WorkflowHandle } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
 import type { RefreshInput } from '../../src/activities';
 import { DEFAULT_FOLLOWED_USER_IDS } from '../../src/domain/followed-users';
 import { formatCountLine, rankByRetweets } from '../../src/domain/ranking';
@@ -31,14 +30,7 @@ describe('RetweetTracking edge cases (time-skipping)', () => {
     input: RetweetTrackingInput,
     body: (handle: WorkflowHandle<typeof RetweetTracking>) => Promise<void>,
   ) {
-    const taskQueue = uniqueId('tq');
-    const worker = await Worker.create({
-      connection: suite.env.nativeConnection,
-      taskQueue,
-      workflowBundle: suite.workflowBundle,
-      activities: test.activities,
-      sinks: test.log.sinks,
-    });
+    const { worker, taskQueue } = await suite.createWorker(test);
     await worker.runUntil(async () => {
       const handle = await suite.env.client.workflow.start(RetweetTracking, {
         taskQueue,

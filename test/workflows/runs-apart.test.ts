@@ -1,10 +1,7 @@
-import { Worker } from '@temporalio/worker';
 import { DEFAULT_FOLLOWED_USER_IDS } from '../../src/domain/followed-users';
 import { outputDirFor } from '../../src/shared/output-dirs';
 import { RetweetTracking, status, tweetsObserved } from '../../src/workflows';
 import { FakeX, makeTweets } from './support/fake-x';
-import { createTrackingWorker } from '../../src/temporal/tracking-worker';
-import { TEST_NAMESPACE } from '../support/namespace';
 import {
   devServerSuite,
   listFiles,
@@ -23,14 +20,7 @@ describe('tracking runs kept apart', () => {
     const mine = makeTweets(3, DEFAULT_FOLLOWED_USER_IDS);
     const theirs = makeTweets(2, DEFAULT_FOLLOWED_USER_IDS, 50);
     const test = await testActivities(new FakeX([...mine, ...theirs]));
-    const taskQueue = uniqueId('tq');
-    const worker = await Worker.create({
-      connection: suite.env.nativeConnection,
-      taskQueue,
-      workflowBundle: suite.workflowBundle,
-      activities: test.activities,
-      sinks: test.log.sinks,
-    });
+    const { worker, taskQueue } = await suite.createWorker(test);
     const ids = [uniqueId('mine'), uniqueId('theirs')];
     await worker.runUntil(async () => {
       const [a, b] = await Promise.all(
@@ -78,13 +68,7 @@ describe('a tracking run resuming after a long gap', () => {
     const taskQueue = uniqueId('tq');
     const workflowId = uniqueId('gap');
     const runWorkerUntil = async <T>(condition: () => Promise<T>): Promise<T> => {
-      const worker = await createTrackingWorker({
-        connection: suite.connection,
-        namespace: TEST_NAMESPACE,
-        taskQueue,
-        activities: test.activities,
-        workflowCode: { workflowBundle: suite.workflowBundle },
-      });
+      const worker = await suite.createWorker(taskQueue, test.activities);
       return await worker.runUntil(condition);
     };
     // Ticks of 1 s, a report every 3: ticks 1-3 with a worker (a report at 3), then none for 7 s (reports due at 6

@@ -1,7 +1,6 @@
 import { outputDirFor } from '../../src/shared/output-dirs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Worker } from '@temporalio/worker';
 import type { RefreshInput } from '../../src/activities';
 import { DEFAULT_FOLLOWED_USER_IDS } from '../../src/domain/followed-users';
 import { formatCountLine, rankByRetweets, type TweetCount } from '../../src/domain/ranking';
@@ -50,14 +49,7 @@ describe('RetweetTracking over 16 minutes of skipped time', () => {
       return result;
     };
 
-    const taskQueue = uniqueId('tq');
-    const worker = await Worker.create({
-      connection: suite.env.nativeConnection,
-      taskQueue,
-      workflowBundle: suite.workflowBundle,
-      activities,
-      sinks: log.sinks,
-    });
+    const { worker, taskQueue } = await suite.createWorker({ activities, log });
     const workflowId = uniqueId('tracking');
     await worker.runUntil(async () => {
       const handle = await suite.env.client.workflow.start(RetweetTracking, { taskQueue, workflowId, args: [{}] });

@@ -1,9 +1,7 @@
 import { formatCountLine, rankByRetweets } from '../../src/domain/ranking';
 import type { Scenario } from '../../src/emulator';
-import { createTrackingWorker } from '../../src/temporal/tracking-worker';
 import { RetweetTracking, status, tweetsObserved } from '../../src/workflows';
 import { createTweetLookup } from '../../src/x/lookup';
-import { TEST_NAMESPACE } from '../support/namespace';
 import { devServerSuite, readSnapshots, testActivities, uniqueId, waitFor, type Snapshot } from './support/env';
 
 const ALICE = '285532415';
@@ -45,14 +43,7 @@ describe('X refusals on the dev server', () => {
   it('writes a file every tick through a 400, a falling count, a hung lookup and a 429 ten minutes from reset', async () => {
     const { activities, snapshotDir } = await testActivities(createTweetLookup(suite.xClient));
     const taskQueue = uniqueId('tq');
-    const worker = await createTrackingWorker({
-      connection: suite.connection,
-      namespace: TEST_NAMESPACE,
-      taskQueue,
-      activities,
-      workflowCode: { workflowBundle: suite.workflowBundle },
-      print: () => undefined,
-    });
+    const worker = await suite.createWorker(taskQueue, activities);
     const running = worker.run();
     const tickMs = 5_000;
     const lookups = (): number => suite.emulator.admin.requests().filter((r) => r.path === '/2/tweets').length;

@@ -9,10 +9,11 @@ import {
   DefaultLogger,
   NativeConnection,
   Runtime,
+  Worker,
   type WorkflowBundleWithSourceMap,
 } from '@temporalio/worker';
 import { createActivities, type ActivityLog, type TrackingActivities } from '../../../src/activities';
-import { outputSinks } from '../../../src/temporal/tracking-worker';
+import { createTrackingWorker, outputSinks } from '../../../src/temporal/tracking-worker';
 import type { TweetLookup } from '../../../src/x/types';
 import { startEmulator, type EmulatorOptions, type RunningEmulator } from '../../../src/emulator';
 import { createXClient, type XClient } from '../../../src/x/client';
@@ -44,6 +45,8 @@ export function bundleTracking(): Promise<WorkflowBundleWithSourceMap> {
 export interface TimeSkippingSuite {
   readonly env: TestWorkflowEnvironment;
   readonly workflowBundle: WorkflowBundleWithSourceMap;
+  /** A worker on a fresh task queue of the environment, running these activities and recording what is printed. */
+  createWorker(test: Pick<TestActivities, 'activities' | 'log'>): Promise<{ worker: Worker; taskQueue: string }>;
 }
 
 /** Registers beforeAll/afterAll for a time-skipping test file; read the fields inside tests. */
@@ -57,7 +60,7 @@ export function timeSkippingSuite(): TimeSkippingSuite {
   afterAll(async () => {
     await env?.teardown();
   });
-  return {
+  const suite: TimeSkippingSuite = {
     get env() {
       if (!env) throw new Error('the time-skipping environment is not set up (use it inside a test)');
       return env;
@@ -66,7 +69,19 @@ export function timeSkippingSuite(): TimeSkippingSuite {
       if (!workflowBundle) throw new Error('the workflow bundle is not built (use it inside a test)');
       return workflowBundle;
     },
+    async createWorker({ activities, log }) {
+      const taskQueue = uniqueId('tq');
+      const worker = await Worker.create({
+        connection: suite.env.nativeConnection,
+        taskQueue,
+        workflowBundle: suite.workflowBundle,
+        activities,
+        sinks: log.sinks,
+      });
+      return { worker, taskQueue };
+    },
   };
+  return suite;
 }
 
 export const uniqueId = (prefix: string): string => `${prefix}-${randomUUID()}`;
@@ -166,6 +181,8 @@ export interface DevServerSuite {
   readonly connection: NativeConnection;
   readonly client: Client;
   readonly workflowBundle: WorkflowBundleWithSourceMap;
+  /** The product's worker on the dev server (tests' namespace), for these activities; what it prints is dropped. */
+  createWorker(taskQueue: string, activities: TrackingActivities): Promise<Worker>;
 }
 
 /** Registers beforeAll/afterAll for a dev-server test file with its own emulator; read the fields inside tests. */
@@ -173,7 +190,7 @@ export function devServerSuite(
   emulatorOptions: EmulatorOptions,
   prepare?: (emulator: RunningEmulator) => void,
 ): DevServerSuite {
-  let suite: DevServerSuite | undefined;
+  let suite: Omit<DevServerSuite, 'createWorker'> | undefined;
   beforeAll(async () => {
     quietRuntime();
     const address = await requireTemporal();
@@ -197,7 +214,7 @@ export function devServerSuite(
     suite?.xClient.close();
     await suite?.emulator.close();
   });
-  const get = (): DevServerSuite => {
+  const get = (): Omit<DevServerSuite, 'createWorker'> => {
     if (!suite) throw new Error('the dev-server suite is not set up (use it inside a test)');
     return suite;
   };
@@ -217,5 +234,14 @@ export function devServerSuite(
     get workflowBundle() {
       return get().workflowBundle;
     },
+    createWorker: (taskQueue, activities) =>
+      createTrackingWorker({
+        connection: get().connection,
+        namespace: TEST_NAMESPACE,
+        taskQueue,
+        activities,
+        workflowCode: { workflowBundle: get().workflowBundle },
+        print: () => undefined,
+      }),
   };
 }
